@@ -1,0 +1,1 @@
+//! ser-audio: see the crate description. (Being built.)

@@ -1,0 +1,1 @@
+//! ser-corpus: see the crate description. (Being built.)

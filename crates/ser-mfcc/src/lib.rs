@@ -1,0 +1,1 @@
+//! ser-mfcc: see the crate description. (Being built.)

@@ -1,0 +1,1 @@
+//! ser-models: see the crate description. (Being built.)
