@@ -1,0 +1,268 @@
+// End-to-end test of the demo page: the real binary, the real page, headless Debian Chromium.
+//
+// Run by .ci/e2e, which builds the binaries and installs Chromium and playwright-core. Inputs
+// (environment): DEMO_BIN and PREDICT_BIN (the release example binaries), CHROMIUM (default
+// /usr/bin/chromium), SCREENSHOT (where to write the page with a prediction; optional).
+//
+// Checks:
+//  1. a bundled clip uploaded through the file input and predicted with the default model shows
+//     the emotion the library (the `predict` example) gives for that clip, with 8 bars;
+//  2. the same with a seed model picked in the model menu;
+//  3. a long recording (bundled clips joined, > 4 s) shows the timeline chart (screenshot);
+//  4. a text file shows the "not an audio file" message (HTTP 415);
+//  5. a file over the upload limit shows the size message (HTTP 413);
+//  6. recording from a (fake) microphone gives a WAV that the server classifies.
+
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const DEMO_BIN = process.env.DEMO_BIN || path.join(ROOT, "target/release/examples/demo");
+const PREDICT_BIN = process.env.PREDICT_BIN || path.join(ROOT, "target/release/examples/predict");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const SCREENSHOT = process.env.SCREENSHOT || "";
+const UPLOAD_LIMIT_MB = 2;
+const EMOTIONS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
+
+const data = (p) => path.join(ROOT, "tests/data", p);
+const CLIP = data("ravdess/03-01-08-01-01-01-01.wav");
+const SEED_CLIP = data("savee/sa01.wav");
+const NOT_AUDIO = data("broken/text.txt");
+const LONG_PARTS = [
+  "ravdess/03-01-01-01-01-01-01.wav",
+  "ravdess/03-01-03-01-01-02-01.wav",
+  "ravdess/03-01-08-01-01-01-01.wav",
+].map(data);
+
+let failures = 0;
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    failures += 1;
+    console.log(`FAIL ${name}\n     ${String(err.stack || err).split("\n").join("\n     ")}`);
+  }
+}
+
+/** The library's answer for a clip, through the `predict` example (one JSON line per file). */
+function libraryPrediction(file, model = "default") {
+  const out = execFileSync(PREDICT_BIN, ["--model", model, "--json", file], { encoding: "utf8" });
+  return JSON.parse(out.trim().split("\n")[0]);
+}
+
+/** Parses a PCM WAV (any extra chunks) into its format and data bytes. */
+function readWav(file) {
+  const buf = fs.readFileSync(file);
+  assert.equal(buf.toString("ascii", 0, 4), "RIFF", `${file}: not RIFF`);
+  let offset = 12;
+  let fmt = null;
+  let pcm = null;
+  while (offset + 8 <= buf.length) {
+    const id = buf.toString("ascii", offset, offset + 4);
+    const size = buf.readUInt32LE(offset + 4);
+    const body = buf.subarray(offset + 8, offset + 8 + size);
+    if (id === "fmt ") {
+      fmt = { channels: body.readUInt16LE(2), rate: body.readUInt32LE(4), bits: body.readUInt16LE(14) };
+    } else if (id === "data") {
+      pcm = body;
+    }
+    offset += 8 + size + (size % 2);
+  }
+  assert.ok(fmt && pcm, `${file}: no fmt/data chunk`);
+  return { ...fmt, pcm };
+}
+
+/** Writes the concatenation of same-format PCM WAVs as one WAV. */
+function joinWavs(files, out) {
+  const parts = files.map(readWav);
+  const { channels, rate, bits } = parts[0];
+  for (const p of parts) assert.deepEqual([p.channels, p.rate, p.bits], [channels, rate, bits]);
+  const pcm = Buffer.concat(parts.map((p) => p.pcm));
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0, "ascii");
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write("WAVEfmt ", 8, "ascii");
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(channels, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE((rate * channels * bits) / 8, 28);
+  header.writeUInt16LE((channels * bits) / 8, 32);
+  header.writeUInt16LE(bits, 34);
+  header.write("data", 36, "ascii");
+  header.writeUInt32LE(pcm.length, 40);
+  fs.writeFileSync(out, Buffer.concat([header, pcm]));
+  return { frames: pcm.length / (channels * (bits / 8)), rate };
+}
+
+/** Starts the demo on a free port; resolves with { child, url } once it printed its URL. */
+function startDemo() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(DEMO_BIN, ["--port", "0", "--max-upload-mb", String(UPLOAD_LIMIT_MB)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("demo did not print its URL in 30 s: " + out)), 30000);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/(http:\/\/[^\s]+\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+    child.stderr.on("data", (chunk) => process.stderr.write("[demo] " + chunk));
+    child.on("exit", (code) => reject(new Error(`demo exited with ${code}: ${out}`)));
+  });
+}
+
+/** Uploads a file, presses Predict, waits for the API answer; returns the HTTP status. */
+async function uploadAndPredict(page, file) {
+  await page.setInputFiles("#file-input", file);
+  await page.waitForSelector("#predict-button:not([disabled])");
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes("/api/predict")),
+    page.click("#predict-button"),
+  ]);
+  await page.waitForSelector("#predict-button:not([disabled])");
+  return response.status();
+}
+
+async function shownResult(page) {
+  await page.waitForSelector("#result", { state: "visible" });
+  const emotion = (await page.textContent("#emotion")).trim();
+  const bars = await page.$$eval(".bar-fill", (els) =>
+    els.map((el) => ({ emotion: el.dataset.emotion, width: parseFloat(el.style.width) })),
+  );
+  return { emotion, bars };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ser-e2e-"));
+const { child: demo, url } = await startDemo();
+console.log(`demo at ${url}`);
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+  ],
+});
+
+try {
+  const context = await browser.newContext({ viewport: { width: 860, height: 900 }, deviceScaleFactor: 1 });
+  await context.grantPermissions(["microphone"], { origin: url.replace(/\/$/, "") });
+  const page = await context.newPage();
+  page.on("pageerror", (err) => {
+    failures += 1;
+    console.log("FAIL uncaught page error: " + err.message);
+  });
+  await page.goto(url);
+
+  await check("the model menu lists the default and the four seed models", async () => {
+    await page.waitForFunction(() => document.querySelectorAll("#model-select option").length === 5);
+    const ids = await page.$$eval("#model-select option", (os) => os.map((o) => o.value));
+    assert.deepEqual(ids, ["default", "seed-a", "seed-b", "seed-c", "seed-d"]);
+    assert.equal(await page.inputValue("#model-select"), "default");
+  });
+
+  await check("a bundled clip shows the library's emotion (default model)", async () => {
+    const expected = libraryPrediction(CLIP);
+    assert.equal(await uploadAndPredict(page, CLIP), 200);
+    const shown = await shownResult(page);
+    assert.equal(shown.emotion, expected.emotion);
+    assert.deepEqual(shown.bars.map((b) => b.emotion), EMOTIONS);
+    for (const b of shown.bars) {
+      assert.ok(Math.abs(b.width - 100 * expected.probabilities[b.emotion]) < 0.05, `bar ${b.emotion}`);
+    }
+    assert.ok(await page.isVisible("#player"), "the audio player is shown");
+    assert.ok(!(await page.isVisible("#timeline-box")), "no timeline for a 3.4 s clip");
+  });
+
+  await check("a seed model picked in the menu gives the library's emotion", async () => {
+    await page.selectOption("#model-select", "seed-b");
+    const expected = libraryPrediction(SEED_CLIP, "seed-b");
+    assert.equal(await uploadAndPredict(page, SEED_CLIP), 200);
+    const shown = await shownResult(page);
+    assert.equal(shown.emotion, expected.emotion);
+    assert.match(await page.textContent("#confidence"), /seed-b/);
+    await page.selectOption("#model-select", "default");
+  });
+
+  await check("a long recording shows the timeline chart", async () => {
+    const long = path.join(tmp, "three-sentences.wav");
+    const { frames, rate } = joinWavs(LONG_PARTS, long);
+    const seconds = frames / rate;
+    assert.ok(seconds > 4);
+    const expected = libraryPrediction(long);
+    assert.equal(await uploadAndPredict(page, long), 200);
+    const shown = await shownResult(page);
+    assert.equal(shown.emotion, expected.emotion);
+    await page.waitForSelector("#timeline svg", { state: "visible" });
+    const dots = await page.$$eval("#timeline svg circle", (els) => els.length);
+    // 3 s windows every 1 s at the model's 22050 Hz, plus one aligned to the end when the
+    // last regular window stops short of it.
+    const n = Math.ceil((frames * 22050) / rate);
+    const [w, h] = [3 * 22050, 22050];
+    const windows = Math.floor((n - w) / h) + 1 + ((n - w) % h === 0 ? 0 : 1);
+    assert.equal(dots, windows, `windows over ${seconds.toFixed(2)} s`);
+    if (SCREENSHOT) {
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      console.log(`     screenshot: ${SCREENSHOT}`);
+    }
+  });
+
+  await check("a text file shows the not-audio message (HTTP 415)", async () => {
+    assert.equal(await uploadAndPredict(page, NOT_AUDIO), 415);
+    await page.waitForSelector("#error", { state: "visible" });
+    assert.match(await page.textContent("#error"), /not an audio file/);
+    assert.ok(!(await page.isVisible("#result")));
+  });
+
+  await check(`a file over the ${UPLOAD_LIMIT_MB} MB limit shows the size message (HTTP 413)`, async () => {
+    const big = path.join(tmp, "too-long.wav");
+    joinWavs([...LONG_PARTS, ...LONG_PARTS, ...LONG_PARTS], big);
+    assert.ok(fs.statSync(big).size > UPLOAD_LIMIT_MB * 1024 * 1024);
+    assert.equal(await uploadAndPredict(page, big), 413);
+    await page.waitForSelector("#error", { state: "visible" });
+    assert.match(await page.textContent("#error"), /too large/);
+  });
+
+  await check("recording from the microphone gives a WAV the server classifies", async () => {
+    await page.click("#record-button");
+    await page.waitForFunction(() => document.querySelector("#record-status").textContent.startsWith("Recording"));
+    await page.waitForTimeout(1500);
+    await page.click("#record-button");
+    await page.waitForFunction(() => document.querySelector("#source-name").textContent.startsWith("recording.wav"));
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes("/api/predict")),
+      page.click("#predict-button"),
+    ]);
+    assert.equal(response.status(), 200, await response.text());
+    const shown = await shownResult(page);
+    assert.ok(EMOTIONS.includes(shown.emotion), shown.emotion);
+  });
+} finally {
+  await browser.close();
+  demo.kill();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+if (failures > 0) {
+  console.log(`${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log("all end-to-end checks passed");
