@@ -1,0 +1,85 @@
+//! The crate's error type.
+
+/// Everything that can go wrong in `ser-mfcc`.
+///
+/// Variants carry the offending field or position and the expected/actual values.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MfccError {
+    /// The input signal has no samples (librosa raises too).
+    #[error("empty input: expected at least 1 sample, got 0")]
+    EmptyInput,
+    /// A sample is NaN or infinite; `index` is the first such sample.
+    #[error("non-finite input sample at index {index}: got {value}, expected a finite value")]
+    NonFinite {
+        /// Index of the first non-finite sample.
+        index: usize,
+        /// Its value (NaN, +inf or -inf).
+        value: f32,
+    },
+    /// With `center = false` the input must hold at least one full frame.
+    #[error("input too short for uncentered analysis: expected at least {expected} samples (n_fft), got {actual}")]
+    TooShort {
+        /// Samples needed (`n_fft`).
+        expected: usize,
+        /// Samples given.
+        actual: usize,
+    },
+    /// A configuration value is out of range.
+    #[error("invalid configuration `{field}`: expected {expected}, got {actual}")]
+    InvalidConfig {
+        /// Name of the field (e.g. `"n_mfcc"`).
+        field: &'static str,
+        /// What would be valid.
+        expected: String,
+        /// What was given.
+        actual: String,
+    },
+    /// An array or slice argument has the wrong shape.
+    #[error("shape mismatch for `{what}`: expected {expected:?}, got {actual:?}")]
+    ShapeMismatch {
+        /// Which argument.
+        what: &'static str,
+        /// Expected shape.
+        expected: Vec<usize>,
+        /// Actual shape.
+        actual: Vec<usize>,
+    },
+    /// The FFT backend refused the buffers (internal invariant; should not happen).
+    #[error("FFT failed: {message}")]
+    Fft {
+        /// The backend's message.
+        message: String,
+    },
+}
+
+pub(crate) fn invalid(
+    field: &'static str,
+    expected: impl Into<String>,
+    actual: impl ToString,
+) -> MfccError {
+    MfccError::InvalidConfig {
+        field,
+        expected: expected.into(),
+        actual: actual.to_string(),
+    }
+}
+
+/// Returns the index and value of the first non-finite sample, if any.
+///
+/// Scans in blocks so the common all-finite case stays vectorised.
+pub(crate) fn check_finite(samples: &[f32]) -> Result<(), MfccError> {
+    const BLOCK: usize = 256;
+    for (b, chunk) in samples.chunks(BLOCK).enumerate() {
+        let all_finite = chunk.iter().fold(true, |acc, x| acc & x.is_finite());
+        if !all_finite {
+            if let Some(i) = chunk.iter().position(|x| !x.is_finite()) {
+                return Err(MfccError::NonFinite {
+                    index: b * BLOCK + i,
+                    value: chunk[i],
+                });
+            }
+        }
+    }
+    Ok(())
+}
