@@ -25,6 +25,8 @@ ffmpeg -nostdin -hide_banner -loglevel error -y -i "$IN" -map_metadata -1 -c:a f
 ffmpeg -nostdin -hide_banner -loglevel error -y -i "$IN" -map_metadata -1 -c:a libmp3lame -b:a 64k "$B.mp3"
 ffmpeg -nostdin -hide_banner -loglevel error -y -i "$IN" -map_metadata -1 -c:a libvorbis -q:a 2 "$B.ogg"
 ffmpeg -nostdin -hide_banner -loglevel error -y -i "$IN" -map_metadata -1 -c:a aac -b:a 64k "$B.m4a"
+# A codec symphonia cannot decode (Opus), generated, no third-party content.
+ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=0.5" -c:a libopus -b:a 24k "$D/formats/sine_440hz.opus"
 
 # Broken files.
 python3 - "$D" <<'PY'

@@ -1,0 +1,380 @@
+//! Decoding with symphonia 0.6 into a mono `f32` signal at the file's own rate.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use symphonia::core::audio::conv::FromSample;
+use symphonia::core::audio::sample::Sample;
+use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
+use symphonia::core::codecs::audio::{well_known as ids, AudioCodecId, AudioDecoderOptions};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::MetadataOptions;
+
+use crate::AudioError;
+
+/// Most samples reserved up front from a header's frame count (16 Mi samples, 64 MiB); a longer
+/// clip just grows the vector. Guards against headers that declare absurd lengths.
+const MAX_RESERVE: u64 = 1 << 24;
+
+/// Which part of the stream to keep, in seconds (validated: finite, >= 0).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    /// Start, seconds.
+    pub offset: f64,
+    /// Length, seconds; `None` = to the end.
+    pub duration: Option<f64>,
+}
+
+impl Span {
+    /// The span in frames at `rate` Hz, as librosa's `load` computes it:
+    /// `start = int(offset * sr)`, `len = int(duration * sr)` (truncation).
+    pub(crate) fn frames(&self, rate: u32) -> (u64, Option<u64>) {
+        let r = f64::from(rate);
+        // `as` saturates for out-of-range floats; the inputs are finite and >= 0.
+        let start = (self.offset * r) as u64;
+        let len = self.duration.map(|d| (d * r) as u64);
+        (start, len)
+    }
+}
+
+/// The mono mix-down of (a span of) a file at its own rate.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    /// Mono samples (mean of the channels), the kept span only.
+    pub samples: Vec<f32>,
+    /// The file's sample rate in Hz.
+    pub rate: u32,
+    /// The file's channel count.
+    pub channels: usize,
+    /// Frames decoded in all (up to the end of the span when decoding stopped early).
+    pub frames_decoded: u64,
+    /// The span's first frame at `rate`.
+    pub start_frame: u64,
+}
+
+/// A `Read + Seek` adapter that tells symphonia the source is seekable and how long it is.
+pub(crate) struct SeekableReader<R> {
+    inner: R,
+    len: Option<u64>,
+}
+
+impl<R: Read + Seek> SeekableReader<R> {
+    /// Wraps `inner`, measuring its length by seeking to the end and back.
+    pub(crate) fn new(mut inner: R) -> std::io::Result<Self> {
+        let pos = inner.stream_position()?;
+        let end = inner.seek(SeekFrom::End(0))?;
+        inner.seek(SeekFrom::Start(pos))?;
+        Ok(Self {
+            inner,
+            len: Some(end),
+        })
+    }
+}
+
+impl<R: Read> Read for SeekableReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Seek> Seek for SeekableReader<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+impl<R: Read + Seek + Send + Sync> MediaSource for SeekableReader<R> {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        self.len
+    }
+}
+
+/// Names for the codecs symphonia knows by id (used in [`AudioError::UnsupportedCodec`]).
+fn codec_name(id: AudioCodecId) -> String {
+    let known: &[(AudioCodecId, &str)] = &[
+        (ids::CODEC_ID_OPUS, "opus"),
+        (ids::CODEC_ID_SPEEX, "speex"),
+        (ids::CODEC_ID_MUSEPACK, "musepack"),
+        (ids::CODEC_ID_AC3, "ac3"),
+        (ids::CODEC_ID_EAC3, "eac3"),
+        (ids::CODEC_ID_AC4, "ac4"),
+        (ids::CODEC_ID_DCA, "dts"),
+        (ids::CODEC_ID_ATRAC1, "atrac1"),
+        (ids::CODEC_ID_ATRAC3, "atrac3"),
+        (ids::CODEC_ID_ATRAC3PLUS, "atrac3plus"),
+        (ids::CODEC_ID_ATRAC9, "atrac9"),
+        (ids::CODEC_ID_WMA, "wma"),
+        (ids::CODEC_ID_RA10, "realaudio 1.0"),
+        (ids::CODEC_ID_RA20, "realaudio 2.0"),
+        (ids::CODEC_ID_SIPR, "sipr"),
+        (ids::CODEC_ID_COOK, "cook"),
+        (ids::CODEC_ID_SBC, "sbc"),
+        (ids::CODEC_ID_APTX, "aptx"),
+        (ids::CODEC_ID_APTX_HD, "aptx hd"),
+        (ids::CODEC_ID_LDAC, "ldac"),
+        (ids::CODEC_ID_BINK_AUDIO, "bink audio"),
+        (ids::CODEC_ID_SMACKER_AUDIO, "smacker audio"),
+        (ids::CODEC_ID_WAVPACK, "wavpack"),
+        (ids::CODEC_ID_MONKEYS_AUDIO, "monkey's audio"),
+        (ids::CODEC_ID_TTA, "tta"),
+        (ids::CODEC_ID_RALF, "ralf"),
+        (ids::CODEC_ID_TRUEHD, "truehd"),
+        (ids::CODEC_ID_ADPCM_G722, "adpcm g.722"),
+        (ids::CODEC_ID_ADPCM_G726, "adpcm g.726"),
+        (ids::CODEC_ID_ADPCM_G726LE, "adpcm g.726le"),
+        (ids::CODEC_ID_ADPCM_IMA_QT, "adpcm ima qt"),
+        (ids::CODEC_ID_PCM_ALAW, "pcm a-law"),
+        (ids::CODEC_ID_PCM_MULAW, "pcm mu-law"),
+        (ids::CODEC_ID_AAC, "aac"),
+        (ids::CODEC_ID_ALAC, "alac"),
+        (ids::CODEC_ID_MP1, "mp1"),
+        (ids::CODEC_ID_MP2, "mp2"),
+        (ids::CODEC_ID_MP3, "mp3"),
+        (ids::CODEC_ID_VORBIS, "vorbis"),
+        (ids::CODEC_ID_FLAC, "flac"),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map_or_else(|| format!("id {id}"), |(_, n)| (*n).to_string())
+}
+
+/// Adds the channel mean of frames `[skip, skip + take)` of `buf` to the end of `out`.
+///
+/// Mono buffers are converted straight into `out`; multichannel ones are accumulated plane by
+/// plane (each sample scaled by `1 / channels`, so large float samples cannot overflow), which
+/// reads each plane contiguously and allocates nothing beyond `out`'s growth.
+fn mix_into<S>(buf: &AudioBuffer<S>, skip: usize, take: usize, out: &mut Vec<f32>)
+where
+    S: Sample,
+    f32: FromSample<S>,
+{
+    let planes = buf.num_planes();
+    if planes == 0 || take == 0 {
+        return;
+    }
+    let base = out.len();
+    if planes == 1 {
+        if let Some(p) = buf.plane(0) {
+            let end = (skip + take).min(p.len());
+            let src = p.get(skip..end).unwrap_or(&[]);
+            out.extend(src.iter().map(|&s| f32::from_sample(s)));
+        }
+        return;
+    }
+    out.resize(base + take, 0.0);
+    let dst = &mut out[base..];
+    let inv = 1.0 / planes as f32;
+    for ch in 0..planes {
+        if let Some(p) = buf.plane(ch) {
+            let end = (skip + take).min(p.len());
+            let src = p.get(skip..end).unwrap_or(&[]);
+            for (d, &s) in dst.iter_mut().zip(src) {
+                *d += f32::from_sample(s) * inv;
+            }
+        }
+    }
+}
+
+fn mix_generic(buf: &GenericAudioBufferRef<'_>, skip: usize, take: usize, out: &mut Vec<f32>) {
+    match buf {
+        GenericAudioBufferRef::U8(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::U16(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::U24(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::U32(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::S8(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::S16(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::S24(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::S32(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::F32(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::F64(b) => mix_into(b, skip, take, out),
+    }
+}
+
+fn corrupt(path: &Path, e: &SymError) -> AudioError {
+    AudioError::Corrupt {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    }
+}
+
+/// Decodes the default audio track of `source` to mono at its own rate, keeping `span` only.
+///
+/// Symphonia is documented to possibly panic on some malformed streams; the whole probe and
+/// decode loop runs under [`catch_unwind`] and a panic becomes [`AudioError::Corrupt`] (symphonia
+/// is pure safe Rust, so unwinding out of it leaves no broken invariants we rely on: the reader,
+/// decoder and partial output are all dropped).
+pub(crate) fn decode(
+    source: Box<dyn MediaSource + '_>,
+    path: &Path,
+    span: Span,
+) -> Result<Decoded, AudioError> {
+    match catch_unwind(AssertUnwindSafe(|| decode_inner(source, path, span))) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic payload".to_string());
+            Err(AudioError::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!("decoder panicked: {msg}"),
+            })
+        }
+    }
+}
+
+fn decode_inner(
+    source: Box<dyn MediaSource + '_>,
+    path: &Path,
+    span: Span,
+) -> Result<Decoded, AudioError> {
+    let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(&ext.to_ascii_lowercase());
+    }
+    let mut format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| match e {
+            SymError::Unsupported(what) => AudioError::NotAudio {
+                path: path.to_path_buf(),
+                detail: what.to_string(),
+            },
+            SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                AudioError::NotAudio {
+                    path: path.to_path_buf(),
+                    detail: "the data ends before any known header".to_string(),
+                }
+            }
+            SymError::IoError(io) => AudioError::Io {
+                path: path.to_path_buf(),
+                source: io,
+            },
+            other => corrupt(path, &other),
+        })?;
+
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or_else(|| AudioError::NoAudioTrack {
+            path: path.to_path_buf(),
+        })?;
+    let track_id = track.id;
+    let declared_frames = track.num_frames;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .ok_or_else(|| AudioError::NoAudioTrack {
+            path: path.to_path_buf(),
+        })?
+        .clone();
+
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .map_err(|e| match e {
+            SymError::Unsupported(_) => AudioError::UnsupportedCodec {
+                path: path.to_path_buf(),
+                codec: codec_name(params.codec),
+            },
+            other => corrupt(path, &other),
+        })?;
+
+    let mut rate = params.sample_rate.unwrap_or(0);
+    let mut channels = params.channels.as_ref().map_or(0, |c| c.count());
+    // The span in frames, once the rate is known (from the header, else the first buffer).
+    let bounds = |rate: u32| {
+        let (start, len) = span.frames(rate);
+        (start, len.map(|l| start.saturating_add(l)))
+    };
+    let (mut start, mut span_end) = if rate > 0 { bounds(rate) } else { (0, None) };
+    let reserve = declared_frames.map_or(0, |n| match span_end {
+        Some(e) => n.min(e).saturating_sub(start),
+        None => n.saturating_sub(start),
+    });
+    let mut samples = Vec::with_capacity(reserve.min(MAX_RESERVE) as usize);
+    let mut frames: u64 = 0;
+
+    loop {
+        if span_end.is_some_and(|e| frames >= e) {
+            break;
+        }
+        let packet = match format.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            // A chained Ogg stream switches tracks: only the first logical stream is decoded.
+            Err(SymError::ResetRequired) => break,
+            Err(SymError::IoError(io)) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                match declared_frames {
+                    Some(n) if frames < n => {
+                        return Err(AudioError::Truncated {
+                            path: path.to_path_buf(),
+                            expected_frames: n,
+                            actual_frames: frames,
+                        })
+                    }
+                    _ => break,
+                }
+            }
+            Err(SymError::IoError(io)) => {
+                return Err(AudioError::Io {
+                    path: path.to_path_buf(),
+                    source: io,
+                })
+            }
+            Err(e) => return Err(corrupt(path, &e)),
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        let buf = decoder.decode(&packet).map_err(|e| corrupt(path, &e))?;
+        let n = buf.frames() as u64;
+        if n == 0 {
+            continue;
+        }
+        if rate == 0 {
+            rate = buf.spec().rate();
+            (start, span_end) = bounds(rate);
+        }
+        if channels == 0 {
+            channels = buf.spec().channels().count();
+        }
+        // Frames of this buffer inside [span.start, span_end).
+        let lo = start.max(frames);
+        let hi = span_end.map_or(frames + n, |e| e.min(frames + n));
+        if hi > lo {
+            let skip = (lo - frames) as usize;
+            let take = (hi - lo) as usize;
+            mix_generic(&buf, skip, take, &mut samples);
+        }
+        frames += n;
+    }
+
+    if rate == 0 {
+        return Err(AudioError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the stream declares a sample rate of 0 Hz".to_string(),
+        });
+    }
+    Ok(Decoded {
+        samples,
+        rate,
+        channels: channels.max(1),
+        frames_decoded: frames,
+        start_frame: start,
+    })
+}
