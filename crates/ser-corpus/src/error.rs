@@ -1,0 +1,126 @@
+//! The crate's single error type.
+
+use std::path::PathBuf;
+
+use crate::names::CorpusKind;
+
+/// Everything that can go wrong in `ser-corpus`.
+///
+/// Variants carry the offending path or file name and the expected/actual values, so the
+/// message alone says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CorpusError {
+    /// A file name has the shape of `corpus` but one field holds an invalid value, e.g.
+    /// `RAVDESS name "03-01-09-01-01-01-01.wav": emotion 09 out of 01..08`.
+    #[error("{corpus} name {name:?}: {field} {actual} out of {expected}")]
+    BadField {
+        /// The file name (not the full path).
+        name: String,
+        /// The corpus whose naming scheme was applied.
+        corpus: CorpusKind,
+        /// Which field is wrong (`"emotion"`, `"actor"`, ...).
+        field: &'static str,
+        /// The value found in the name.
+        actual: String,
+        /// The allowed values, e.g. `"01..08"`.
+        expected: String,
+    },
+    /// A file name does not have the overall shape of `corpus`'s naming scheme.
+    #[error("{corpus} name {name:?}: expected {expected}, got {actual}")]
+    BadShape {
+        /// The file name.
+        name: String,
+        /// The corpus whose naming scheme was applied.
+        corpus: CorpusKind,
+        /// The expected shape, e.g. `"7 two-digit fields MM-VV-EE-II-SS-RR-AA"`.
+        expected: &'static str,
+        /// What was found instead.
+        actual: String,
+    },
+    /// A well-formed name of a clip that is deliberately not an emotion clip of the 8-class set
+    /// (SAVEE `c..` common sentences, EmoDB boredom, ...).
+    #[error("{corpus} name {name:?}: not an emotion clip: {reason}")]
+    NotEmotionClip {
+        /// The file name.
+        name: String,
+        /// The corpus.
+        corpus: CorpusKind,
+        /// Why it is excluded.
+        reason: &'static str,
+    },
+    /// A text is not one of the 8 lower-case emotion names.
+    #[error("unknown emotion {actual:?}: expected one of neutral, calm, happy, sad, angry, fearful, disgust, surprised")]
+    UnknownEmotion {
+        /// The text given.
+        actual: String,
+    },
+    /// A text is not a corpus id (`ravdess`, `savee`, `crema-d`, `tess`, `emodb`).
+    #[error("unknown corpus {actual:?}: expected one of ravdess, savee, crema-d, tess, emodb")]
+    UnknownCorpus {
+        /// The text given.
+        actual: String,
+    },
+    /// The file name matches no supported corpus naming scheme.
+    #[error("file name {name:?} matches no supported corpus (RAVDESS MM-VV-EE-II-SS-RR-AA, SAVEE [DC_]a01, CREMA-D 1001_DFA_ANG_XX, TESS OAF_back_angry, EmoDB 03a01Fa)")]
+    UnknownNaming {
+        /// The file name.
+        name: String,
+    },
+    /// The file's extension is not one of the audio extensions [`crate::AUDIO_EXTENSIONS`].
+    #[error("{path}: not an audio file (extension {extension:?})")]
+    NotAudio {
+        /// The file.
+        path: PathBuf,
+        /// Its extension, empty if none.
+        extension: String,
+    },
+    /// The path has no usable UTF-8 file name.
+    #[error("{path}: file name is missing or not UTF-8")]
+    BadFileName {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The scan root is not a directory.
+    #[error("{path}: not a directory")]
+    NotADirectory {
+        /// The path given to the scanner.
+        path: PathBuf,
+    },
+    /// An I/O error on `path`.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    // @@AUDIO_MFCC_VARIANTS@@
+    /// An invalid split request (fractions, fold count, ...).
+    #[error("invalid split: {what}: expected {expected}, got {actual}")]
+    InvalidSplit {
+        /// The parameter at fault.
+        what: &'static str,
+        /// The valid range.
+        expected: String,
+        /// The value given.
+        actual: String,
+    },
+    /// A feature cache file could not be used (it is then rebuilt, this is only surfaced by
+    /// the low-level cache functions).
+    #[error("feature cache {path}: {reason}")]
+    Cache {
+        /// The cache file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// (De)serialising a configuration failed.
+    #[error("json: {source}")]
+    Json {
+        /// The underlying error.
+        #[from]
+        source: serde_json::Error,
+    },
+}

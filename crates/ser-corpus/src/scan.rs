@@ -1,0 +1,262 @@
+//! Scanning a directory tree into a [`Corpus`].
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::names::{parse_path, CorpusKind, ParsedName};
+use crate::{CorpusError, Emotion, Gender};
+
+/// File extensions (lower-case, compared case-insensitively) treated as audio by [`scan`].
+/// `mp4` is included because RAVDESS audio-video files carry an audio track.
+pub const AUDIO_EXTENSIONS: [&str; 14] = [
+    "wav", "wave", "flac", "mp3", "ogg", "oga", "opus", "m4a", "mp4", "aac", "aif", "aiff", "caf",
+    "mka",
+];
+
+/// One labelled clip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    /// The file, as found by the scanner (root joined with the relative path).
+    pub path: PathBuf,
+    /// The corpus whose naming scheme labelled it.
+    pub corpus: CorpusKind,
+    /// The label.
+    pub emotion: Emotion,
+    /// Corpus-qualified speaker id (`ravdess:07`), `None` when the name does not tell.
+    pub speaker: Option<String>,
+    /// The speaker's gender, `None` when unknown.
+    pub gender: Option<Gender>,
+    /// The take: items with the same performance id are twins (the same performance in another
+    /// medium, see [`crate::names`]). When the name does not tell, `file:<path>`.
+    pub performance: String,
+    /// All parsed fields of the name.
+    pub name: ParsedName,
+    /// `true` for a simulated audio-video twin added by
+    /// [`crate::split::study_split`]: feature extraction resamples the source to 44.1 kHz
+    /// stereo 16-bit first (as the study's ffmpeg extraction), then loads it like any clip.
+    #[serde(default)]
+    pub simulated_av_twin: bool,
+}
+
+impl Item {
+    /// Labels `path` by its name (`force` picks the scheme instead of [`crate::names::detect`]).
+    ///
+    /// # Errors
+    /// See [`parse_path`].
+    pub fn from_path(
+        path: impl AsRef<Path>,
+        force: Option<CorpusKind>,
+    ) -> Result<Self, CorpusError> {
+        let path = path.as_ref();
+        let name = parse_path(path, force)?;
+        Ok(Item {
+            path: path.to_path_buf(),
+            corpus: name.kind(),
+            emotion: name.emotion(),
+            speaker: name.speaker(),
+            gender: name.gender(),
+            performance: name
+                .performance_id()
+                .unwrap_or_else(|| format!("file:{}", path.display())),
+            name,
+            simulated_av_twin: false,
+        })
+    }
+
+    /// The speaker id used for speaker-independent splits: [`Item::speaker`], or
+    /// `<corpus>:unknown` — all clips of unknown speaker of one corpus are kept together, so
+    /// they can never leak a speaker across sides.
+    pub fn speaker_key(&self) -> String {
+        self.speaker
+            .clone()
+            .unwrap_or_else(|| format!("{}:unknown", self.corpus.id()))
+    }
+}
+
+/// A file the scanner did not turn into an [`Item`], with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    /// The file.
+    pub path: PathBuf,
+    /// Why (the `Display` of the [`CorpusError`]).
+    pub reason: String,
+}
+
+/// A scanned corpus: the labelled items in sorted path order and the rejected files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Corpus {
+    /// Labelled clips, sorted by path.
+    pub items: Vec<Item>,
+    /// Files that are not audio or whose names do not parse, sorted by path.
+    pub rejected: Vec<Rejected>,
+}
+
+/// Options of [`scan_with`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// Apply this corpus's naming scheme to every file instead of detecting it per file.
+    /// Default `None` (detect).
+    pub force: Option<CorpusKind>,
+    /// Descend into symbolic links to directories. Default `false` (they are rejected with a
+    /// reason, which avoids cycles).
+    pub follow_dir_links: bool,
+}
+
+/// Scans `dir` recursively with default [`ScanOptions`].
+///
+/// # Errors
+/// [`CorpusError::NotADirectory`] or [`CorpusError::Io`] when the tree cannot be read; bad
+/// files are not errors, they land in [`Corpus::rejected`].
+pub fn scan(dir: impl AsRef<Path>) -> Result<Corpus, CorpusError> {
+    scan_with(dir, &ScanOptions::default())
+}
+
+/// Scans `dir` recursively. Items and rejected files come out sorted by path (byte order of
+/// the path components), so the result does not depend on the file system's listing order.
+///
+/// # Errors
+/// See [`scan`].
+pub fn scan_with(dir: impl AsRef<Path>, opts: &ScanOptions) -> Result<Corpus, CorpusError> {
+    let dir = dir.as_ref();
+    let meta = fs::metadata(dir).map_err(|source| CorpusError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(CorpusError::NotADirectory {
+            path: dir.to_path_buf(),
+        });
+    }
+    let mut files = Vec::new();
+    let mut rejected = Vec::new();
+    walk(dir, opts, &mut files, &mut rejected)?;
+    files.sort();
+    let mut items = Vec::with_capacity(files.len());
+    for path in files {
+        match classify(&path, opts.force) {
+            Ok(item) => items.push(item),
+            Err(e) => rejected.push(Rejected {
+                reason: e.to_string(),
+                path,
+            }),
+        }
+    }
+    rejected.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Corpus { items, rejected })
+}
+
+fn classify(path: &Path, force: Option<CorpusKind>) -> Result<Item, CorpusError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !AUDIO_EXTENSIONS.contains(&ext.as_str()) {
+        return Err(CorpusError::NotAudio {
+            path: path.to_path_buf(),
+            extension: ext,
+        });
+    }
+    Item::from_path(path, force)
+}
+
+fn walk(
+    dir: &Path,
+    opts: &ScanOptions,
+    files: &mut Vec<PathBuf>,
+    rejected: &mut Vec<Rejected>,
+) -> Result<(), CorpusError> {
+    let io = |source| CorpusError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io)? {
+        entries.push(entry.map_err(io)?.path());
+    }
+    entries.sort();
+    for path in entries {
+        let link = fs::symlink_metadata(&path).map_err(|source| CorpusError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        // Follow links to see what they point at; a dangling link is a rejected file.
+        let meta = match fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                rejected.push(Rejected {
+                    reason: format!("unreadable: {e}"),
+                    path,
+                });
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            if link.file_type().is_symlink() && !opts.follow_dir_links {
+                rejected.push(Rejected {
+                    reason: "symbolic link to a directory not followed".into(),
+                    path,
+                });
+            } else {
+                walk(&path, opts, files, rejected)?;
+            }
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+impl Corpus {
+    /// Concatenates corpora in order (items and rejected lists appended as given, not
+    /// re-sorted), e.g. for the study's protocol over several corpora.
+    pub fn concat(parts: impl IntoIterator<Item = Corpus>) -> Corpus {
+        let mut out = Corpus::default();
+        for c in parts {
+            out.items.extend(c.items);
+            out.rejected.extend(c.rejected);
+        }
+        out
+    }
+
+    /// Groups of two or more items sharing a performance id (twins), each group in item order,
+    /// groups ordered by their first item.
+    pub fn twins(&self) -> Vec<Vec<PathBuf>> {
+        twin_groups(&self.items)
+            .into_iter()
+            .map(|g| g.into_iter().map(|i| self.items[i].path.clone()).collect())
+            .collect()
+    }
+
+    /// Number of items per speaker key ([`Item::speaker_key`]).
+    pub fn speakers(&self) -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for it in &self.items {
+            *m.entry(it.speaker_key()).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// Number of items per emotion, indexed by [`Emotion::index`].
+    pub fn emotion_counts(&self) -> [usize; 8] {
+        let mut c = [0; 8];
+        for it in &self.items {
+            c[it.emotion.index()] += 1;
+        }
+        c
+    }
+}
+
+/// Index groups (into `items`) of two or more items with the same performance id.
+pub fn twin_groups(items: &[Item]) -> Vec<Vec<usize>> {
+    let mut by: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, it) in items.iter().enumerate() {
+        by.entry(it.performance.as_str()).or_default().push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = by.into_values().filter(|g| g.len() > 1).collect();
+    groups.sort();
+    groups
+}
