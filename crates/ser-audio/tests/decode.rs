@@ -504,3 +504,16 @@ fn non_finite_samples_are_reported() {
     let e = load_bytes(&wav(Enc::F32, 8000, &frames, &[]), "inf.wav", &native()).unwrap_err();
     assert!(matches!(e, AudioError::NonFinite { frame: 0, .. }), "{e:?}");
 }
+
+#[test]
+fn symphonia_panic_on_huge_channel_count_becomes_corrupt() {
+    // symphonia-format-riff 0.6.1 computes `num_channels * (bits_per_sample / 8)` in u16
+    // (wave/chunks.rs:100): with 20000 channels of 32-bit samples it overflows, which panics in
+    // builds with overflow checks (found by tests/fuzz.rs). The panic is caught and reported.
+    let mut bytes = wav_mono(Enc::I32, 8000, &[0.0; 16]);
+    let fmt = bytes.windows(4).position(|w| w == b"fmt ").unwrap();
+    bytes[fmt + 10..fmt + 12].copy_from_slice(&20000u16.to_le_bytes());
+    let e = load_bytes(&bytes, "many_channels.wav", &native()).unwrap_err();
+    assert!(matches!(e, AudioError::Corrupt { .. }), "{e:?}");
+    assert!(e.to_string().contains("many_channels.wav"));
+}
