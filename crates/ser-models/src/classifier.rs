@@ -1,0 +1,245 @@
+//! [`Classifier`]: a trained network with its feature config, labels and normalisation.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, ModuleT, Tensor};
+use ndarray::{Array2, ArrayView2};
+
+use crate::checkpoint::{self, CheckpointMeta, CONFIG_FILE, WEIGHTS_FILE};
+use crate::config::ModelConfig;
+use crate::error::{ModelError, Result};
+use crate::model::{network_from_tensors, Network};
+
+/// The study's released Keras weights, converted and embedded in the crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SeedModel {
+    /// Model_A (LSTM).
+    A,
+    /// Model_B (Conv1D).
+    B,
+    /// Model_C (Conv1D).
+    C,
+    /// Model_D (Conv1D).
+    D,
+}
+
+impl SeedModel {
+    /// All four.
+    pub const ALL: [SeedModel; 4] = [SeedModel::A, SeedModel::B, SeedModel::C, SeedModel::D];
+
+    /// The embedded `(model.json, model.safetensors)` bytes.
+    pub fn files(self) -> (&'static [u8], &'static [u8]) {
+        match self {
+            SeedModel::A => (
+                include_bytes!("../assets/seed/model_a.json"),
+                include_bytes!("../assets/seed/model_a.safetensors"),
+            ),
+            SeedModel::B => (
+                include_bytes!("../assets/seed/model_b.json"),
+                include_bytes!("../assets/seed/model_b.safetensors"),
+            ),
+            SeedModel::C => (
+                include_bytes!("../assets/seed/model_c.json"),
+                include_bytes!("../assets/seed/model_c.safetensors"),
+            ),
+            SeedModel::D => (
+                include_bytes!("../assets/seed/model_d.json"),
+                include_bytes!("../assets/seed/model_d.safetensors"),
+            ),
+        }
+    }
+
+    /// The architecture.
+    pub fn arch(self) -> crate::Arch {
+        match self {
+            SeedModel::A => crate::Arch::A,
+            SeedModel::B => crate::Arch::B,
+            SeedModel::C => crate::Arch::C,
+            SeedModel::D => crate::Arch::D,
+        }
+    }
+}
+
+impl std::str::FromStr for SeedModel {
+    type Err = ModelError;
+    /// `"a"`, `"seed-a"`, `"A"` ... `"seed-d"`.
+    fn from_str(s: &str) -> Result<Self> {
+        let l = s.to_ascii_lowercase();
+        match l.strip_prefix("seed-").unwrap_or(&l) {
+            "a" => Ok(SeedModel::A),
+            "b" => Ok(SeedModel::B),
+            "c" => Ok(SeedModel::C),
+            "d" => Ok(SeedModel::D),
+            _ => Err(ModelError::Config {
+                field: "seed model",
+                reason: format!("unknown {s:?} (seed-a .. seed-d)"),
+            }),
+        }
+    }
+}
+
+/// A trained model ready for inference. Cheap to share (`&self` prediction; `Send + Sync`).
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    net: Network,
+    meta: CheckpointMeta,
+    tensors: HashMap<String, Tensor>,
+}
+
+impl Classifier {
+    /// Load a checkpoint directory (`model.json` + `model.safetensors`).
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let jpath = dir.join(CONFIG_FILE);
+        let wpath = dir.join(WEIGHTS_FILE);
+        let json = checkpoint::read(&jpath)?;
+        let weights = checkpoint::read(&wpath)?;
+        Self::load(&json, &jpath, &weights, &wpath)
+    }
+
+    /// Load from the bytes of `model.json` and `model.safetensors`.
+    pub fn from_bytes(config_json: &[u8], weights: &[u8]) -> Result<Self> {
+        let mem = PathBuf::from("<memory>");
+        Self::load(config_json, &mem, weights, &mem)
+    }
+
+    /// One of the study's four models (embedded; no files needed).
+    pub fn seed(which: SeedModel) -> Result<Self> {
+        let (json, weights) = which.files();
+        let name = PathBuf::from(format!("<embedded seed model {which:?}>"));
+        Self::load(json, &name, weights, &name)
+    }
+
+    fn load(json: &[u8], jpath: &Path, weights: &[u8], wpath: &Path) -> Result<Self> {
+        let meta = CheckpointMeta::from_json(json, jpath)?;
+        let tensors = checkpoint::load_weights(weights, wpath)?;
+        Self::from_parts(meta, tensors)
+    }
+
+    /// Build from a description and named weights (checked against the config).
+    pub fn from_parts(meta: CheckpointMeta, tensors: HashMap<String, Tensor>) -> Result<Self> {
+        meta.validate(Path::new("<memory>"))?;
+        let net = network_from_tensors(&meta.model, tensors.clone())?;
+        Ok(Self { net, meta, tensors })
+    }
+
+    /// Write a checkpoint directory (atomic file writes).
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        checkpoint::save_dir(dir.as_ref(), &self.meta, &self.weights()?)
+    }
+
+    /// The weights as named tensors.
+    pub fn weights(&self) -> Result<HashMap<String, Tensor>> {
+        Ok(self.tensors.clone())
+    }
+
+    /// The feature configuration the model expects (MFCC means over time).
+    pub fn feature_config(&self) -> &ser_mfcc::MfccConfig {
+        &self.meta.features
+    }
+
+    /// Class names, index = output unit.
+    pub fn labels(&self) -> &[String] {
+        &self.meta.labels
+    }
+
+    /// The model configuration.
+    pub fn model_config(&self) -> &ModelConfig {
+        &self.meta.model
+    }
+
+    /// The whole checkpoint description (normalisation, training record, provenance).
+    pub fn meta(&self) -> &CheckpointMeta {
+        &self.meta
+    }
+
+    /// Number of input features.
+    pub fn input_len(&self) -> usize {
+        self.meta.model.input_len()
+    }
+
+    /// Class probabilities `[n_classes]` for one feature vector `[input_len]` (raw MFCC means;
+    /// the stored normalisation is applied here).
+    pub fn predict(&self, features: &[f32]) -> Result<Vec<f32>> {
+        let n = self.input_len();
+        if features.len() != n {
+            return Err(ModelError::Shape {
+                what: "feature vector length",
+                expected: n,
+                actual: features.len(),
+            });
+        }
+        let mut x = features.to_vec();
+        if let Some(norm) = &self.meta.normalization {
+            norm.apply(&mut x);
+        }
+        let logits = self
+            .net
+            .forward_t(&Tensor::from_vec(x, (1, n), &Device::Cpu)?, false)?;
+        Ok(softmax_rows(&logits)?.remove(0))
+    }
+
+    /// Class probabilities `[n, n_classes]` for feature rows `[n, input_len]`.
+    pub fn predict_batch(&self, features: ArrayView2<f32>) -> Result<Array2<f32>> {
+        let (rows, cols) = features.dim();
+        let n = self.input_len();
+        if cols != n {
+            return Err(ModelError::Shape {
+                what: "feature columns",
+                expected: n,
+                actual: cols,
+            });
+        }
+        let k = self.meta.model.n_classes();
+        let mut out = Array2::zeros((rows, k));
+        if rows == 0 {
+            return Ok(out);
+        }
+        let mut x: Vec<f32> = features.iter().copied().collect();
+        if let Some(norm) = &self.meta.normalization {
+            for row in x.chunks_mut(n) {
+                norm.apply(row);
+            }
+        }
+        let logits = self
+            .net
+            .forward_t(&Tensor::from_vec(x, (rows, n), &Device::Cpu)?, false)?;
+        for (i, p) in softmax_rows(&logits)?.into_iter().enumerate() {
+            for (j, v) in p.into_iter().enumerate() {
+                out[[i, j]] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Index of the most probable class for one feature vector.
+    pub fn predict_class(&self, features: &[f32]) -> Result<usize> {
+        Ok(argmax(&self.predict(features)?))
+    }
+}
+
+/// Index of the largest value (first on ties; 0 for an empty slice).
+pub fn argmax(v: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Numerically stable softmax of each row of `[n, k]` logits, in f64.
+pub(crate) fn softmax_rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
+    let rows: Vec<Vec<f32>> = logits.to_vec2()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let m = r.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+            let e: Vec<f64> = r.iter().map(|&v| f64::from(v - m).exp()).collect();
+            let s: f64 = e.iter().sum();
+            e.into_iter().map(|v| (v / s) as f32).collect()
+        })
+        .collect())
+}

@@ -1,0 +1,649 @@
+//! Training: mini-batch cross-entropy with Adam / AdamW / RMSprop, seeded shuffling and dropout,
+//! optional early stopping, learning-rate schedules, feature standardisation, per-epoch history,
+//! checkpoints with resume.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{Device, ModuleT, Tensor};
+use candle_nn::VarMap;
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{self, CheckpointMeta, Normalization, CONFIG_FILE};
+use crate::classifier::Classifier;
+use crate::config::ModelConfig;
+use crate::error::{ModelError, Result};
+use crate::model::{check_tensors, init_network, Network};
+use crate::optim::{Optimizer, OptimizerConfig};
+use crate::rng::{shuffle, stream, Purpose};
+
+/// File holding the optimiser state and the best weights of a resumable run.
+pub const TRAIN_STATE_FILE: &str = "train_state.safetensors";
+
+/// Feature rows and their class indices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// Features `[n, n_features]` (raw MFCC means).
+    pub features: Array2<f32>,
+    /// Class index of each row, `[n]`.
+    pub labels: Vec<usize>,
+}
+
+impl Dataset {
+    /// Check that rows and labels agree.
+    pub fn new(features: Array2<f32>, labels: Vec<usize>) -> Result<Self> {
+        if features.nrows() != labels.len() {
+            return Err(ModelError::Shape {
+                what: "labels for feature rows",
+                expected: features.nrows(),
+                actual: labels.len(),
+            });
+        }
+        Ok(Self { features, labels })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// No rows?
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// FNV-1a hash of the feature bits and labels (identifies the data in a training record).
+    pub fn fingerprint(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |b: u8| {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        };
+        for v in &self.features {
+            v.to_bits().to_le_bytes().into_iter().for_each(&mut eat);
+        }
+        for l in &self.labels {
+            (*l as u64).to_le_bytes().into_iter().for_each(&mut eat);
+        }
+        format!("{h:016x}")
+    }
+}
+
+/// Learning-rate schedule over epochs (0-based epoch `e`, base rate `lr`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LrSchedule {
+    /// `lr` throughout (the study).
+    #[default]
+    Constant,
+    /// `lr * gamma^(e / every)`.
+    Step {
+        /// Epochs per step (> 0).
+        every: usize,
+        /// Factor per step.
+        gamma: f64,
+    },
+    /// Cosine from `lr` at epoch 0 to `min_lr` at the last epoch.
+    Cosine {
+        /// Final rate.
+        min_lr: f64,
+    },
+}
+
+impl LrSchedule {
+    /// The rate of epoch `e` (0-based) out of `epochs`.
+    pub fn lr(&self, base: f64, e: usize, epochs: usize) -> f64 {
+        match *self {
+            LrSchedule::Constant => base,
+            LrSchedule::Step { every, gamma } => base * gamma.powi((e / every.max(1)) as i32),
+            LrSchedule::Cosine { min_lr } => {
+                let frac = if epochs > 1 {
+                    e as f64 / (epochs - 1) as f64
+                } else {
+                    0.0
+                };
+                min_lr + 0.5 * (base - min_lr) * (1.0 + (std::f64::consts::PI * frac).cos())
+            }
+        }
+    }
+}
+
+/// Early stopping on the validation loss.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EarlyStopping {
+    /// Stop after this many epochs without improvement. Default 10.
+    pub patience: usize,
+    /// An improvement must lower the loss by more than this. Default 0.
+    pub min_delta: f64,
+    /// Put back the weights of the best epoch at the end. Default true.
+    pub restore_best: bool,
+}
+
+impl Default for EarlyStopping {
+    fn default() -> Self {
+        Self {
+            patience: 10,
+            min_delta: 0.0,
+            restore_best: true,
+        }
+    }
+}
+
+/// Training hyper-parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Number of epochs. Default 100 (the study).
+    pub epochs: usize,
+    /// Mini-batch size (>= 1). Default 32 (Keras' `fit` default).
+    pub batch_size: usize,
+    /// Optimiser. Default Keras Adam.
+    pub optimizer: OptimizerConfig,
+    /// Learning-rate schedule. Default constant.
+    pub lr_schedule: LrSchedule,
+    /// Seed of initialisation, shuffling and dropout. Default 0.
+    pub seed: u64,
+    /// Shuffle the training rows each epoch. Default true.
+    pub shuffle: bool,
+    /// Early stopping on validation loss (needs validation data). Default none.
+    pub early_stopping: Option<EarlyStopping>,
+    /// Standardise the features with the training split's mean and std. Default false (the study).
+    pub standardize: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 100,
+            batch_size: 32,
+            optimizer: OptimizerConfig::adam(),
+            lr_schedule: LrSchedule::Constant,
+            seed: 0,
+            shuffle: true,
+            early_stopping: None,
+            standardize: false,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The study's settings for an architecture (100 epochs, batch 32, Adam, RMSprop 5e-5 for D).
+    pub fn study(arch: crate::Arch) -> Self {
+        Self {
+            optimizer: OptimizerConfig::study(arch),
+            ..Self::default()
+        }
+    }
+}
+
+/// One epoch of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches (training mode, as Keras reports it).
+    pub train_loss: f64,
+    /// Training accuracy over the epoch's batches (training mode).
+    pub train_accuracy: f64,
+    /// Validation loss (inference mode), if validation data was given.
+    pub val_loss: Option<f64>,
+    /// Validation accuracy, if validation data was given.
+    pub val_accuracy: Option<f64>,
+    /// Learning rate used.
+    pub lr: f64,
+    /// Wall-clock seconds of the epoch.
+    pub seconds: f64,
+}
+
+/// What the model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DataDescription {
+    /// Free text (corpus, protocol, split).
+    pub description: String,
+    /// Training rows.
+    pub n_train: usize,
+    /// Validation rows.
+    pub n_val: usize,
+    /// [`Dataset::fingerprint`] of the training data.
+    pub train_fingerprint: String,
+    /// Fingerprint of the validation data (empty when none).
+    pub val_fingerprint: String,
+}
+
+/// The training record stored in a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    /// Hyper-parameters.
+    pub config: TrainConfig,
+    /// Data.
+    pub data: DataDescription,
+    /// One entry per epoch run.
+    pub history: Vec<EpochRecord>,
+    /// Optimiser steps taken.
+    pub optimizer_steps: u64,
+    /// Best validation loss so far (early stopping).
+    pub best_val_loss: Option<f64>,
+    /// 1-based epoch of the best validation loss.
+    pub best_epoch: Option<usize>,
+    /// Epochs since the best (early stopping).
+    pub bad_epochs: usize,
+    /// The run is over (all epochs, or stopped early).
+    pub finished: bool,
+    /// Stopped by early stopping.
+    pub stopped_early: bool,
+    /// Total training seconds.
+    pub seconds: f64,
+}
+
+/// A training run of one model.
+pub struct Trainer {
+    meta: CheckpointMeta,
+    cfg: TrainConfig,
+    net: Network,
+    vars: VarMap,
+    opt: Optimizer,
+    best: Option<HashMap<String, Tensor>>,
+    record: TrainingRecord,
+    checkpoint_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Trainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trainer")
+            .field("model", &self.meta.model)
+            .field("config", &self.cfg)
+            .field("epochs_run", &self.record.history.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn snapshot(vars: &VarMap) -> Result<HashMap<String, Tensor>> {
+    let map = vars.data().lock().map_err(|_| ModelError::Config {
+        field: "vars",
+        reason: "poisoned lock".into(),
+    })?;
+    map.iter()
+        .map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?)))
+        .collect()
+}
+
+fn restore(vars: &VarMap, tensors: &HashMap<String, Tensor>) -> Result<()> {
+    let map = vars.data().lock().map_err(|_| ModelError::Config {
+        field: "vars",
+        reason: "poisoned lock".into(),
+    })?;
+    for (k, v) in map.iter() {
+        let t = tensors.get(k).ok_or_else(|| ModelError::MissingTensor {
+            name: k.clone(),
+            expected: v.dims().to_vec(),
+        })?;
+        v.set(t)?;
+    }
+    Ok(())
+}
+
+impl Trainer {
+    /// A fresh run: weights initialised from `cfg.seed`.
+    pub fn new(
+        model: ModelConfig,
+        cfg: TrainConfig,
+        features: ser_mfcc::MfccConfig,
+        labels: Vec<String>,
+    ) -> Result<Self> {
+        if cfg.batch_size == 0 {
+            return Err(ModelError::Config {
+                field: "batch_size",
+                reason: "must be >= 1".into(),
+            });
+        }
+        if let LrSchedule::Step { every: 0, .. } = cfg.lr_schedule {
+            return Err(ModelError::Config {
+                field: "lr_schedule",
+                reason: "step every must be >= 1".into(),
+            });
+        }
+        let meta = CheckpointMeta::new(model, features, labels);
+        meta.validate(Path::new("<new model>"))?;
+        let (net, vars) = init_network(&meta.model, cfg.seed)?;
+        let opt = Optimizer::new(cfg.optimizer.clone(), &vars)?;
+        let record = TrainingRecord {
+            config: cfg.clone(),
+            data: DataDescription::default(),
+            history: Vec::new(),
+            optimizer_steps: 0,
+            best_val_loss: None,
+            best_epoch: None,
+            bad_epochs: 0,
+            finished: false,
+            stopped_early: false,
+            seconds: 0.0,
+        };
+        Ok(Self {
+            meta,
+            cfg,
+            net,
+            vars,
+            opt,
+            best: None,
+            record,
+            checkpoint_dir: None,
+        })
+    }
+
+    /// Save a resumable checkpoint into `dir` after every epoch.
+    pub fn with_checkpoint_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.checkpoint_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Continue a run from a checkpoint directory written with [`Trainer::with_checkpoint_dir`]
+    /// (weights, optimiser state, best weights, history, epoch). Later epochs draw the same
+    /// shuffles and dropout masks as an uninterrupted run.
+    pub fn resume(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let jpath = dir.join(CONFIG_FILE);
+        let meta = CheckpointMeta::from_json(&checkpoint::read(&jpath)?, &jpath)?;
+        let record = meta
+            .training
+            .clone()
+            .ok_or_else(|| ModelError::Checkpoint {
+                path: jpath.clone(),
+                reason: "no training record: not a resumable checkpoint".into(),
+            })?;
+        let cfg = record.config.clone();
+        let mut t = Trainer::new(
+            meta.model.clone(),
+            cfg,
+            meta.features.clone(),
+            meta.labels.clone(),
+        )?;
+        let wpath = dir.join(checkpoint::WEIGHTS_FILE);
+        let weights = checkpoint::load_weights(&checkpoint::read(&wpath)?, &wpath)?;
+        check_tensors(&meta.model, &weights)?;
+        restore(&t.vars, &weights)?;
+        let spath = dir.join(TRAIN_STATE_FILE);
+        let state = checkpoint::load_weights(&checkpoint::read(&spath)?, &spath)?;
+        t.opt.load_state(&state, record.optimizer_steps)?;
+        let best: HashMap<String, Tensor> = state
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("best.").map(|n| (n.to_string(), v.clone())))
+            .collect();
+        if !best.is_empty() {
+            check_tensors(&meta.model, &best)?;
+            t.best = Some(best);
+        }
+        t.meta.normalization = meta.normalization.clone();
+        t.record = record;
+        t.checkpoint_dir = Some(dir.to_path_buf());
+        Ok(t)
+    }
+
+    /// The training record so far.
+    pub fn record(&self) -> &TrainingRecord {
+        &self.record
+    }
+
+    /// The network being trained.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// The normalisation in use (set by the first [`Trainer::fit`] when `standardize`).
+    pub fn normalization(&self) -> Option<&Normalization> {
+        self.meta.normalization.as_ref()
+    }
+
+    /// Run the remaining epochs on `train` (validation on `val` if given), calling `on_epoch`
+    /// after each. `description` goes into the training record.
+    pub fn fit(
+        &mut self,
+        train: &Dataset,
+        val: Option<&Dataset>,
+        description: &str,
+        on_epoch: &mut dyn FnMut(&EpochRecord),
+    ) -> Result<&TrainingRecord> {
+        let n_in = self.meta.model.input_len();
+        let n_classes = self.meta.model.n_classes();
+        for (what, ds) in [
+            ("training features", Some(train)),
+            ("validation features", val),
+        ] {
+            if let Some(ds) = ds {
+                if ds.features.ncols() != n_in {
+                    return Err(ModelError::Shape {
+                        what,
+                        expected: n_in,
+                        actual: ds.features.ncols(),
+                    });
+                }
+                if ds.features.nrows() != ds.labels.len() {
+                    return Err(ModelError::Shape {
+                        what: "labels",
+                        expected: ds.features.nrows(),
+                        actual: ds.labels.len(),
+                    });
+                }
+                if let Some((row, &label)) =
+                    ds.labels.iter().enumerate().find(|(_, &l)| l >= n_classes)
+                {
+                    return Err(ModelError::Label {
+                        row,
+                        label,
+                        n_classes,
+                    });
+                }
+            }
+        }
+        if train.is_empty() {
+            return Err(ModelError::Shape {
+                what: "training rows",
+                expected: 1,
+                actual: 0,
+            });
+        }
+        if self.cfg.early_stopping.is_some() && val.is_none_or(|v| v.is_empty()) {
+            return Err(ModelError::Config {
+                field: "early_stopping",
+                reason: "needs validation data".into(),
+            });
+        }
+        let data = DataDescription {
+            description: description.to_string(),
+            n_train: train.len(),
+            n_val: val.map_or(0, Dataset::len),
+            train_fingerprint: train.fingerprint(),
+            val_fingerprint: val.map(Dataset::fingerprint).unwrap_or_default(),
+        };
+        if self.record.history.is_empty() {
+            self.record.data = data;
+            if self.cfg.standardize {
+                self.meta.normalization = Some(Normalization::fit(train.features.view()));
+            }
+        } else if self.record.data.train_fingerprint != data.train_fingerprint
+            || self.record.data.val_fingerprint != data.val_fingerprint
+        {
+            return Err(ModelError::Checkpoint {
+                path: self.checkpoint_dir.clone().unwrap_or_default(),
+                reason: "resumed with different training/validation data (fingerprint mismatch)"
+                    .into(),
+            });
+        }
+        let norm = |d: &Dataset| -> Vec<f32> {
+            let mut x: Vec<f32> = d.features.iter().copied().collect();
+            if let Some(n) = &self.meta.normalization {
+                x.chunks_mut(n_in).for_each(|r| n.apply(r));
+            }
+            x
+        };
+        let xtrain = norm(train);
+        let xval = val.map(|v| (norm(v), v.labels.clone()));
+
+        let seed = self.cfg.seed;
+        let start = self.record.history.len();
+        let t0 = Instant::now();
+        for e in start..self.cfg.epochs {
+            if self.record.finished {
+                break;
+            }
+            let te = Instant::now();
+            let lr = self
+                .cfg
+                .lr_schedule
+                .lr(self.cfg.optimizer.lr(), e, self.cfg.epochs);
+            self.opt.set_lr(lr);
+            let mut order: Vec<usize> = (0..train.len()).collect();
+            if self.cfg.shuffle {
+                shuffle(&mut order, &mut stream(seed, Purpose::Shuffle, e as u64));
+            }
+            self.net.dropout_rng().reseed(seed, e as u64);
+            let (mut loss_sum, mut correct) = (0f64, 0usize);
+            let mut xb = Vec::with_capacity(self.cfg.batch_size * n_in);
+            let mut yb = Vec::with_capacity(self.cfg.batch_size);
+            for chunk in order.chunks(self.cfg.batch_size) {
+                xb.clear();
+                yb.clear();
+                for &i in chunk {
+                    xb.extend_from_slice(&xtrain[i * n_in..(i + 1) * n_in]);
+                    yb.push(train.labels[i] as u32);
+                }
+                let x = Tensor::from_slice(&xb, (chunk.len(), n_in), &Device::Cpu)?;
+                let y = Tensor::from_slice(&yb, chunk.len(), &Device::Cpu)?;
+                let logits = self.net.forward_t(&x, true)?;
+                let loss = candle_nn::loss::cross_entropy(&logits, &y)?;
+                let grads = loss.backward()?;
+                self.opt.step(&grads)?;
+                let l = f64::from(loss.to_scalar::<f32>()?);
+                if !l.is_finite() {
+                    return Err(ModelError::NonFinite { epoch: e + 1 });
+                }
+                loss_sum += l * chunk.len() as f64;
+                let pred: Vec<u32> = logits.argmax(1)?.to_vec1()?;
+                correct += pred.iter().zip(&yb).filter(|(p, y)| p == y).count();
+            }
+            let (val_loss, val_accuracy) = match &xval {
+                Some((x, y)) if !y.is_empty() => {
+                    let (l, a) = evaluate_loss(&self.net, x, y, n_in)?;
+                    (Some(l), Some(a))
+                }
+                _ => (None, None),
+            };
+            let rec = EpochRecord {
+                epoch: e + 1,
+                train_loss: loss_sum / train.len() as f64,
+                train_accuracy: correct as f64 / train.len() as f64,
+                val_loss,
+                val_accuracy,
+                lr,
+                seconds: te.elapsed().as_secs_f64(),
+            };
+            self.record.history.push(rec.clone());
+            self.record.optimizer_steps = self.opt.steps();
+            if let (Some(es), Some(vl)) = (&self.cfg.early_stopping, val_loss) {
+                if self
+                    .record
+                    .best_val_loss
+                    .is_none_or(|b| vl < b - es.min_delta)
+                {
+                    self.record.best_val_loss = Some(vl);
+                    self.record.best_epoch = Some(e + 1);
+                    self.record.bad_epochs = 0;
+                    if es.restore_best {
+                        self.best = Some(snapshot(&self.vars)?);
+                    }
+                } else {
+                    self.record.bad_epochs += 1;
+                    if self.record.bad_epochs >= es.patience {
+                        self.record.stopped_early = true;
+                    }
+                }
+            }
+            if self.record.stopped_early || e + 1 == self.cfg.epochs {
+                self.record.finished = true;
+                if let (Some(es), Some(best)) = (&self.cfg.early_stopping, &self.best) {
+                    if es.restore_best {
+                        restore(&self.vars, best)?;
+                    }
+                }
+            }
+            self.record.seconds += te.elapsed().as_secs_f64();
+            on_epoch(&rec);
+            if let Some(dir) = self.checkpoint_dir.clone() {
+                self.save_resumable(&dir)?;
+            }
+        }
+        let _ = t0;
+        if self.cfg.epochs <= start {
+            self.record.finished = true;
+        }
+        Ok(&self.record)
+    }
+
+    fn current_meta(&self) -> CheckpointMeta {
+        let mut meta = self.meta.clone();
+        meta.training = Some(self.record.clone());
+        meta
+    }
+
+    /// The model as trained so far (with its normalisation and training record).
+    pub fn classifier(&self) -> Result<Classifier> {
+        Classifier::from_parts(self.current_meta(), snapshot(&self.vars)?)
+    }
+
+    /// Write an inference checkpoint (`model.json` + `model.safetensors`).
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        checkpoint::save_dir(dir.as_ref(), &self.current_meta(), &snapshot(&self.vars)?)
+    }
+
+    /// Write a resumable checkpoint: the inference checkpoint plus `train_state.safetensors`
+    /// (optimiser moments, best weights). The state file is written first, so a crash leaves
+    /// either the old or the new epoch's weights with a state at least as new.
+    pub fn save_resumable(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut state = self.opt.state_tensors()?;
+        if let Some(best) = &self.best {
+            for (k, v) in best {
+                state.insert(format!("best.{k}"), v.clone());
+            }
+        }
+        let spath = dir.join(TRAIN_STATE_FILE);
+        checkpoint::write_atomic(&spath, &checkpoint::weights_to_bytes(&state, &spath)?)?;
+        self.save(dir)
+    }
+}
+
+/// Mean cross-entropy and accuracy of `net` (inference mode) on rows `x` `[n * n_in]`.
+fn evaluate_loss(net: &Network, x: &[f32], y: &[usize], n_in: usize) -> Result<(f64, f64)> {
+    let (mut loss, mut correct) = (0f64, 0usize);
+    let rows = y.len();
+    const CHUNK: usize = 512;
+    for start in (0..rows).step_by(CHUNK) {
+        let n = CHUNK.min(rows - start);
+        let xt = Tensor::from_slice(
+            &x[start * n_in..(start + n) * n_in],
+            (n, n_in),
+            &Device::Cpu,
+        )?;
+        let yv: Vec<u32> = y[start..start + n].iter().map(|&v| v as u32).collect();
+        let yt = Tensor::from_slice(&yv, n, &Device::Cpu)?;
+        let logits = net.forward_t(&xt, false)?;
+        loss +=
+            f64::from(candle_nn::loss::cross_entropy(&logits, &yt)?.to_scalar::<f32>()?) * n as f64;
+        let pred: Vec<u32> = logits.argmax(1)?.to_vec1()?;
+        correct += pred.iter().zip(&yv).filter(|(p, y)| p == y).count();
+    }
+    Ok((loss / rows as f64, correct as f64 / rows as f64))
+}
+
+/// Predicted class of each row of `features` `[n, input_len]`.
+pub fn predict_classes(model: &Classifier, features: ArrayView2<f32>) -> Result<Vec<usize>> {
+    let p = model.predict_batch(features)?;
+    Ok(p.rows()
+        .into_iter()
+        .map(|r| crate::classifier::argmax(r.as_slice().unwrap_or(&r.to_vec())))
+        .collect())
+}
