@@ -53,16 +53,19 @@ pub fn dct2_ortho(x: &[f32], n_out: usize) -> Vec<f32> {
 }
 
 /// Lifter weights (librosa `mfcc(lifter=L)`): `1 + (L / 2) sin(pi (k + 1) / L)` for
-/// `k = 0..n_mfcc`. `None` when `lifter <= 0` (no liftering). Shape `[n_mfcc]`.
+/// `k = 0..n_mfcc`, evaluated in f32 step by step as librosa does for float32 input.
+/// `None` when `lifter <= 0` (no liftering). Shape `[n_mfcc]`.
 pub fn lifter_weights(n_mfcc: usize, lifter: f64) -> Option<Vec<f32>> {
     if lifter.is_nan() || lifter <= 0.0 {
         return None;
     }
+    let l = lifter as f32;
+    let half = (lifter / 2.0) as f32;
     Some(
         (0..n_mfcc)
             .map(|k| {
-                (1.0 + (lifter / 2.0) * (std::f64::consts::PI * (k + 1) as f64 / lifter).sin())
-                    as f32
+                let arg = std::f32::consts::PI * (k + 1) as f32 / l;
+                1.0 + half * arg.sin()
             })
             .collect(),
     )

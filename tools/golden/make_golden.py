@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Golden files for ser-mfcc, produced by librosa (versions pinned in requirements.txt).
+
+Run from the repository root:
+
+    python3 tools/golden/make_golden.py [--out crates/ser-mfcc/tests/golden]
+
+For every signal the script stores the exact float32 samples it fed librosa
+(`<signal>.f32`, little-endian, already at 22050 Hz) and, for every case, the expected
+output (`<case>.f32`, little-endian float32, row-major `[rows, frames]`). `manifest.json`
+lists signals, cases, parameters and shapes. The Rust test
+crates/ser-mfcc/tests/golden.rs recomputes each case from the stored samples.
+
+The two RAVDESS excerpts come from tests/data/ravdess/ (RAVDESS, Livingstone & Russo 2018,
+CC BY-NC-SA 4.0): loaded with librosa.load(sr=22050) (soxr_hq), then 1.0 s cut out.
+"""
+import argparse
+import json
+import os
+import sys
+
+import librosa
+import numpy as np
+import scipy
+import soundfile
+import soxr
+
+SR = 22050
+
+
+def signals(repo):
+    out = {}
+    t = np.arange(SR, dtype=np.float64) / SR
+    out["chirp"] = (
+        0.5 * librosa.chirp(fmin=100.0, fmax=8000.0, sr=SR, duration=1.0),
+        "librosa.chirp(fmin=100, fmax=8000, sr=22050, duration=1.0) * 0.5",
+    )
+    rng = np.random.default_rng(1234)
+    out["noise"] = (
+        0.1 * rng.standard_normal(int(0.75 * SR)),
+        "0.1 * numpy default_rng(1234).standard_normal(16537)",
+    )
+    out["silence"] = (np.zeros(int(0.5 * SR)), "zeros, 0.5 s")
+    out["short"] = (
+        0.3 * np.sin(2 * np.pi * 440.0 * t[:1000]),
+        "1000 samples (< n_fft) of a 440 Hz sine * 0.3",
+    )
+    out["tiny"] = (
+        0.3 * np.sin(2 * np.pi * 1000.0 * t[:300]) + 0.05,
+        "300 samples (< n_fft/2: iterated reflection) of a 1 kHz sine * 0.3 + 0.05",
+    )
+    rng = np.random.default_rng(99)
+    loud = 0.8 * np.sin(2 * np.pi * 300.0 * t[: SR // 2])
+    quiet = 1e-5 * rng.standard_normal(SR // 2)
+    out["loud_quiet"] = (
+        np.concatenate([loud, quiet]),
+        "0.5 s 300 Hz sine * 0.8 then 0.5 s default_rng(99) noise * 1e-5 (below the top_db floor)",
+    )
+    for name, fname in [
+        ("ravdess_neutral", "03-01-01-01-01-01-01.wav"),
+        ("ravdess_surprised", "03-01-08-01-01-01-01.wav"),
+    ]:
+        path = os.path.join(repo, "tests", "data", "ravdess", fname)
+        y, sr = librosa.load(path, sr=SR)  # res_type soxr_hq
+        assert sr == SR
+        out[name] = (
+            y[SR : 2 * SR],
+            f"RAVDESS {fname} (CC BY-NC-SA 4.0), librosa.load(sr=22050, soxr_hq), samples 22050..44100",
+        )
+    return {k: (np.asarray(v, dtype=np.float32), d) for k, (v, d) in out.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.abspath(os.path.join(here, "..", ".."))
+    ap.add_argument("--out", default=os.path.join(repo, "crates", "ser-mfcc", "tests", "golden"))
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+
+    sigs = signals(repo)
+    manifest = {
+        "generator": "tools/golden/make_golden.py",
+        "versions": {
+            "python": sys.version.split()[0],
+            "librosa": librosa.__version__,
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+            "soundfile": soundfile.__version__,
+            "soxr": soxr.__version__,
+        },
+        "format": "little-endian float32, row-major [rows, frames]",
+        "sample_rate": SR,
+        "signals": [],
+        "cases": [],
+    }
+    for name, (y, desc) in sigs.items():
+        y.astype("<f4").tofile(os.path.join(args.out, f"{name}.f32"))
+        manifest["signals"].append({"name": name, "file": f"{name}.f32", "n_samples": int(len(y)), "source": desc})
+
+    def add(name, sig, kind, params, arr):
+        arr = np.ascontiguousarray(arr, dtype="<f4")
+        arr.tofile(os.path.join(args.out, f"{name}.f32"))
+        manifest["cases"].append(
+            {"name": name, "signal": sig, "kind": kind, "params": params, "file": f"{name}.f32", "shape": list(arr.shape)}
+        )
+
+    for sig, (y, _) in sigs.items():
+        for pad in ["constant", "reflect"]:
+            m = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=40, pad_mode=pad)
+            add(f"{sig}__mfcc40_{pad}", sig, "mfcc", {"n_mfcc": 40, "pad_mode": pad}, m)
+
+    y = sigs["chirp"][0]
+    m = librosa.feature.mfcc(y=y, sr=SR)  # librosa's own defaults: n_mfcc 20
+    add("chirp__mfcc20_constant", "chirp", "mfcc", {"n_mfcc": 20, "pad_mode": "constant"}, m)
+    m = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=40, lifter=22)
+    add("chirp__mfcc40_lifter22", "chirp", "mfcc", {"n_mfcc": 40, "pad_mode": "constant", "lifter": 22.0}, m)
+    base = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=40)
+    add("chirp__delta1", "chirp", "delta", {"n_mfcc": 40, "pad_mode": "constant", "width": 9, "order": 1},
+        librosa.feature.delta(base, width=9, order=1))
+    add("chirp__delta2", "chirp", "delta", {"n_mfcc": 40, "pad_mode": "constant", "width": 9, "order": 2},
+        librosa.feature.delta(base, width=9, order=2))
+    y = sigs["ravdess_neutral"][0]
+    m = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=40, htk=True, mel_norm=None, fmin=50.0, fmax=8000.0, n_mels=64)
+    add("ravdess_neutral__htk_nonorm", "ravdess_neutral", "mfcc",
+        {"n_mfcc": 40, "pad_mode": "constant", "mel_scale": "htk", "mel_norm": "none", "fmin": 50.0, "fmax": 8000.0, "n_mels": 64}, m)
+
+    with open(os.path.join(args.out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+    total = sum(os.path.getsize(os.path.join(args.out, x)) for x in os.listdir(args.out))
+    print(f"wrote {len(manifest['signals'])} signals, {len(manifest['cases'])} cases, {total} bytes to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
