@@ -1,0 +1,148 @@
+//! The facade's error type.
+
+use ser_audio::AudioError;
+use ser_mfcc::MfccError;
+use ser_models::ModelError;
+
+/// Everything that can go wrong in the `ser` facade.
+///
+/// Variants wrap the library crates' errors and name the input they concern: a file path, an
+/// upload's name, or `"<samples>"` for [`crate::Recognizer::predict_samples`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The audio could not be read, decoded or resampled. (`ser-audio`'s message already names
+    /// the file for most variants; the input is prefixed otherwise.)
+    #[error("{}", audio_message(.input, .source))]
+    Audio {
+        /// The file, upload name or `"<samples>"`.
+        input: String,
+        /// What `ser-audio` reported.
+        #[source]
+        source: AudioError,
+    },
+    /// The audio decoded to no samples at all (or the given slice was empty).
+    #[error("{input}: no audio: expected at least 1 sample, got 0")]
+    Empty {
+        /// The file, upload name or `"<samples>"`.
+        input: String,
+    },
+    /// A sample rate of 0 was given to [`crate::Recognizer::predict_samples`].
+    #[error("{input}: invalid sample rate: expected > 0 Hz, got {actual} Hz")]
+    SampleRate {
+        /// The input.
+        input: String,
+        /// The rate given.
+        actual: u32,
+    },
+    /// Computing the MFCC features failed.
+    #[error("{input}: features: {source}")]
+    Features {
+        /// The input.
+        input: String,
+        /// What `ser-mfcc` reported.
+        #[source]
+        source: MfccError,
+    },
+    /// Running the model failed.
+    #[error("{input}: model: {source}")]
+    Inference {
+        /// The input.
+        input: String,
+        /// What `ser-models` reported.
+        #[source]
+        source: ModelError,
+    },
+    /// The model returned a probability vector of the wrong length.
+    #[error("{input}: model output: expected {expected} probabilities, got {actual}")]
+    OutputSize {
+        /// The input.
+        input: String,
+        /// 8.
+        expected: usize,
+        /// What the model returned.
+        actual: usize,
+    },
+    /// A model (checkpoint directory, embedded bytes or seed model) could not be loaded.
+    #[error("loading model {model}: {source}")]
+    LoadModel {
+        /// The model's name (`default`, `seed-b`, or the directory).
+        model: String,
+        /// What `ser-models` reported.
+        #[source]
+        source: ModelError,
+    },
+    /// The model's labels are not the eight emotions (each exactly once).
+    #[error(
+        "model {model}: labels: expected the 8 emotion names {:?} in any order, got {actual:?}",
+        ser_corpus::Emotion::names()
+    )]
+    Labels {
+        /// The model's name.
+        model: String,
+        /// The labels the model carries.
+        actual: Vec<String>,
+    },
+    /// The model's feature configuration cannot build an MFCC extractor.
+    #[error("model {model}: feature configuration: {source}")]
+    FeatureConfig {
+        /// The model's name.
+        model: String,
+        /// What `ser-mfcc` reported.
+        #[source]
+        source: MfccError,
+    },
+    /// A model name that is neither `default`, `seed-a` .. `seed-d` nor a directory.
+    #[error("unknown model {actual:?}: expected default, seed-a, seed-b, seed-c, seed-d or a checkpoint directory")]
+    UnknownModel {
+        /// The name given.
+        actual: String,
+    },
+    /// A [`crate::TimelineConfig`] with a window or hop that is not finite and > 0.
+    #[error("timeline: expected finite window and hop > 0 s, got window {window} s, hop {hop} s")]
+    TimelineConfig {
+        /// Window length given, in seconds.
+        window: f64,
+        /// Hop given, in seconds.
+        hop: f64,
+    },
+}
+
+fn audio_message(input: &str, source: &AudioError) -> String {
+    if source.path().is_some() {
+        source.to_string()
+    } else {
+        format!("{input}: {source}")
+    }
+}
+
+impl Error {
+    /// The input (file, upload name, `"<samples>"`) or model the error concerns.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            Error::Audio { input, .. }
+            | Error::Empty { input }
+            | Error::SampleRate { input, .. }
+            | Error::Features { input, .. }
+            | Error::Inference { input, .. }
+            | Error::OutputSize { input, .. } => Some(input),
+            Error::LoadModel { model, .. }
+            | Error::Labels { model, .. }
+            | Error::FeatureConfig { model, .. } => Some(model),
+            Error::UnknownModel { actual } => Some(actual),
+            Error::TimelineConfig { .. } => None,
+        }
+    }
+
+    /// Whether the error is the input's fault (undecodable, empty or otherwise unusable audio)
+    /// rather than the model's or the configuration's: a server answers these with HTTP 4xx.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Error::Audio { .. }
+                | Error::Empty { .. }
+                | Error::SampleRate { .. }
+                | Error::Features { .. }
+        )
+    }
+}

@@ -1,0 +1,677 @@
+//! [`Recognizer`]: audio loading + MFCC features + a classifier, from a file, bytes or samples to
+//! an [`Emotion`] with probabilities.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use ser_audio::LoadOptions;
+use ser_corpus::Emotion;
+use ser_mfcc::{Mfcc, MfccConfig};
+use ser_models::{Classifier, SeedModel};
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Serialize, Serializer};
+
+use crate::timeline::{window_spans, Timeline, TimelineConfig, TimelineWindow};
+use crate::Error;
+
+/// The embedded default model's `model.json` (checkpoint directory `models/default/`).
+const DEFAULT_CONFIG: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/models/default/model.json"
+));
+/// The embedded default model's `model.safetensors`.
+const DEFAULT_WEIGHTS: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/models/default/model.safetensors"
+));
+
+/// Name used in errors for audio given as samples rather than a file.
+const SAMPLES_INPUT: &str = "<samples>";
+
+/// Which model a [`Recognizer`] uses, as named on command lines and in the demo's API.
+///
+/// Parsed from (and displayed as) `default`, `seed-a` .. `seed-d` (case-insensitive), or any
+/// other string as a checkpoint directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// The model embedded in the library (`models/default/`).
+    Default,
+    /// One of the 2019 study's four released models, converted and embedded by `ser-models`.
+    Seed(SeedModel),
+    /// A checkpoint directory holding `model.json` and `model.safetensors`.
+    Dir(PathBuf),
+}
+
+impl ModelChoice {
+    /// The five models that need no file: the default and the four seed models, in that order.
+    pub const BUILTIN: [ModelChoice; 5] = [
+        ModelChoice::Default,
+        ModelChoice::Seed(SeedModel::A),
+        ModelChoice::Seed(SeedModel::B),
+        ModelChoice::Seed(SeedModel::C),
+        ModelChoice::Seed(SeedModel::D),
+    ];
+
+    /// A one-line human description.
+    pub fn description(&self) -> String {
+        match self {
+            ModelChoice::Default => "The bundled default model, trained on RAVDESS speech".into(),
+            ModelChoice::Seed(SeedModel::A) => {
+                "The 2019 study's Model A: LSTM(128) + dense layers, 77,160 parameters".into()
+            }
+            ModelChoice::Seed(SeedModel::B) => {
+                "The 2019 study's Model B: four 1-D convolutions (valid), 4,456 parameters".into()
+            }
+            ModelChoice::Seed(SeedModel::C) => {
+                "The 2019 study's Model C: four 1-D convolutions (same) + dropout, 6,520 parameters"
+                    .into()
+            }
+            ModelChoice::Seed(SeedModel::D) => {
+                "The 2019 study's Model D: two wide 1-D convolutions, 87,944 parameters".into()
+            }
+            ModelChoice::Dir(dir) => format!("Checkpoint {}", dir.display()),
+        }
+    }
+}
+
+impl fmt::Display for ModelChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelChoice::Default => f.write_str("default"),
+            ModelChoice::Seed(SeedModel::A) => f.write_str("seed-a"),
+            ModelChoice::Seed(SeedModel::B) => f.write_str("seed-b"),
+            ModelChoice::Seed(SeedModel::C) => f.write_str("seed-c"),
+            ModelChoice::Seed(SeedModel::D) => f.write_str("seed-d"),
+            ModelChoice::Dir(dir) => write!(f, "{}", dir.display()),
+        }
+    }
+}
+
+impl FromStr for ModelChoice {
+    type Err = Error;
+
+    /// `default`, `seed-a` .. `seed-d` (case-insensitive); other `seed-*` names are rejected;
+    /// anything else (non-empty) is taken as a checkpoint directory.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.to_ascii_lowercase();
+        match lower.as_str() {
+            "default" => Ok(ModelChoice::Default),
+            "seed-a" => Ok(ModelChoice::Seed(SeedModel::A)),
+            "seed-b" => Ok(ModelChoice::Seed(SeedModel::B)),
+            "seed-c" => Ok(ModelChoice::Seed(SeedModel::C)),
+            "seed-d" => Ok(ModelChoice::Seed(SeedModel::D)),
+            _ if s.is_empty() || lower.starts_with("seed-") => Err(Error::UnknownModel {
+                actual: s.to_string(),
+            }),
+            _ => Ok(ModelChoice::Dir(PathBuf::from(s))),
+        }
+    }
+}
+
+/// Time spent in each stage of a prediction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Reading, decoding, mixing to mono and resampling to the model's sample rate.
+    pub decode: Duration,
+    /// Computing the MFCC feature vector(s).
+    pub features: Duration,
+    /// Running the classifier.
+    pub inference: Duration,
+}
+
+impl Timings {
+    /// The sum of the three stages.
+    pub fn total(&self) -> Duration {
+        self.decode + self.features + self.inference
+    }
+}
+
+/// The result of classifying one clip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The most probable emotion.
+    pub emotion: Emotion,
+    /// Probability of each emotion, indexed by [`Emotion::index`] (neutral, calm, happy, sad,
+    /// angry, fearful, disgust, surprised); sums to 1.
+    pub probabilities: [f32; 8],
+    /// Length of the analysed audio in seconds.
+    pub duration: f64,
+    /// Time spent per stage.
+    pub timings: Timings,
+}
+
+impl Prediction {
+    /// The probability of the predicted emotion.
+    pub fn confidence(&self) -> f32 {
+        self.probability(self.emotion)
+    }
+
+    /// The probability of `emotion`.
+    pub fn probability(&self, emotion: Emotion) -> f32 {
+        self.probabilities[emotion.index()]
+    }
+
+    /// All eight emotions with their probabilities, most probable first.
+    pub fn ranked(&self) -> [(Emotion, f32); 8] {
+        ranked(&self.probabilities)
+    }
+}
+
+/// Serializes as a JSON object `{"neutral": p, "calm": p, ...}` in [`Emotion`] order.
+pub(crate) struct ProbabilityMap<'a>(pub(crate) &'a [f32; 8]);
+
+impl Serialize for ProbabilityMap<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(8))?;
+        for e in Emotion::ALL {
+            map.serialize_entry(e.name(), &self.0[e.index()])?;
+        }
+        map.end()
+    }
+}
+
+/// Milliseconds as a float, for JSON.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+impl Serialize for Timings {
+    /// `{"decode": ms, "features": ms, "inference": ms}` (milliseconds, floats).
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Timings", 3)?;
+        s.serialize_field("decode", &ms(self.decode))?;
+        s.serialize_field("features", &ms(self.features))?;
+        s.serialize_field("inference", &ms(self.inference))?;
+        s.end()
+    }
+}
+
+impl Serialize for Prediction {
+    /// `{"emotion": "angry", "confidence": p, "probabilities": {"neutral": p, ... all 8},
+    /// "duration_s": s, "timings_ms": {"decode", "features", "inference"}}`.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Prediction", 5)?;
+        s.serialize_field("emotion", &self.emotion)?;
+        s.serialize_field("confidence", &self.confidence())?;
+        s.serialize_field("probabilities", &ProbabilityMap(&self.probabilities))?;
+        s.serialize_field("duration_s", &self.duration)?;
+        s.serialize_field("timings_ms", &self.timings)?;
+        s.end()
+    }
+}
+
+fn ranked(probabilities: &[f32; 8]) -> [(Emotion, f32); 8] {
+    let mut out = Emotion::ALL.map(|e| (e, probabilities[e.index()]));
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.index().cmp(&b.0.index())));
+    out
+}
+
+/// The emotion with the highest probability (the first on ties).
+fn argmax(probabilities: &[f32; 8]) -> Emotion {
+    ranked(probabilities)[0].0
+}
+
+/// Decoded audio ready for a [`Recognizer`]: mono, at the model's feature sample rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clip {
+    /// The file path, upload name or `"<samples>"`, used in errors.
+    pub name: String,
+    /// Mono samples at `sample_rate`.
+    pub samples: Vec<f32>,
+    /// Sample rate of `samples` in Hz (the model's feature rate).
+    pub sample_rate: u32,
+    /// Time spent decoding and resampling.
+    pub decode_time: Duration,
+}
+
+impl Clip {
+    /// Length in seconds.
+    pub fn duration(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(self.sample_rate.max(1))
+    }
+}
+
+/// Speech emotion recognition in one object: audio loading options, an MFCC extractor built from
+/// the model's feature configuration, and a [`Classifier`].
+///
+/// ```no_run
+/// let mut recognizer = ser::Recognizer::try_default()?;
+/// let prediction = recognizer.predict_file("clip.wav")?;
+/// println!("{} ({:.0} %)", prediction.emotion, 100.0 * prediction.confidence());
+/// # Ok::<(), ser::Error>(())
+/// ```
+///
+/// Methods take `&mut self` because the extractor reuses its buffers; use one recognizer per
+/// thread (they are cheap: the default model is embedded) or share one behind a `Mutex`.
+pub struct Recognizer {
+    model: ModelChoice,
+    load: LoadOptions,
+    mfcc: Mfcc,
+    classifier: Classifier,
+    /// `order[i]` = the [`Emotion::index`] of the classifier's output `i`.
+    order: [usize; 8],
+    timeline: TimelineConfig,
+}
+
+impl fmt::Debug for Recognizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recognizer")
+            .field("model", &self.model)
+            .field("sample_rate", &self.sample_rate())
+            .field("timeline", &self.timeline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Recognizer {
+    /// The embedded default model; see [`Recognizer::try_default`].
+    ///
+    /// # Panics
+    /// Only if the model bytes embedded at build time are corrupt, which the crate's tests rule
+    /// out (`embedded_default_model_loads`). Use [`Recognizer::try_default`] to get an error.
+    #[allow(clippy::expect_used)]
+    fn default() -> Self {
+        Self::try_default().expect("the embedded default model is valid (tested)")
+    }
+}
+
+impl Recognizer {
+    /// The model embedded in the library (`models/default/` at build time): no file needed.
+    pub fn try_default() -> Result<Self, Error> {
+        let classifier =
+            Classifier::from_bytes(DEFAULT_CONFIG, DEFAULT_WEIGHTS).map_err(|source| {
+                Error::LoadModel {
+                    model: ModelChoice::Default.to_string(),
+                    source,
+                }
+            })?;
+        Self::with_classifier(ModelChoice::Default, classifier)
+    }
+
+    /// One of the study's four released models (embedded in `ser-models`).
+    pub fn seed(which: SeedModel) -> Result<Self, Error> {
+        let choice = ModelChoice::Seed(which);
+        let classifier = Classifier::seed(which).map_err(|source| Error::LoadModel {
+            model: choice.to_string(),
+            source,
+        })?;
+        Self::with_classifier(choice, classifier)
+    }
+
+    /// A checkpoint directory holding `model.json` and `model.safetensors`.
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self, Error> {
+        let choice = ModelChoice::Dir(dir.as_ref().to_path_buf());
+        let classifier = Classifier::from_dir(dir.as_ref()).map_err(|source| Error::LoadModel {
+            model: choice.to_string(),
+            source,
+        })?;
+        Self::with_classifier(choice, classifier)
+    }
+
+    /// The model named by `choice`.
+    pub fn from_choice(choice: &ModelChoice) -> Result<Self, Error> {
+        match choice {
+            ModelChoice::Default => Self::try_default(),
+            ModelChoice::Seed(which) => Self::seed(*which),
+            ModelChoice::Dir(dir) => Self::from_dir(dir),
+        }
+    }
+
+    /// Wraps an already loaded classifier; `choice` names it in errors and [`Self::model`].
+    ///
+    /// Fails when the classifier's labels are not the eight emotion names or its feature
+    /// configuration is invalid.
+    pub fn with_classifier(choice: ModelChoice, classifier: Classifier) -> Result<Self, Error> {
+        let order = label_order(classifier.labels()).ok_or_else(|| Error::Labels {
+            model: choice.to_string(),
+            actual: classifier.labels().to_vec(),
+        })?;
+        let feature_config: MfccConfig = classifier.feature_config().clone();
+        let sample_rate = feature_config.sample_rate;
+        let mfcc = Mfcc::new(feature_config).map_err(|source| Error::FeatureConfig {
+            model: choice.to_string(),
+            source,
+        })?;
+        let load = LoadOptions {
+            target_rate: Some(sample_rate),
+            ..LoadOptions::default()
+        };
+        Ok(Self {
+            model: choice,
+            load,
+            mfcc,
+            classifier,
+            order,
+            timeline: TimelineConfig::default(),
+        })
+    }
+
+    /// Which model this is.
+    pub fn model(&self) -> &ModelChoice {
+        &self.model
+    }
+
+    /// The classifier.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// The MFCC configuration the model was trained with.
+    pub fn feature_config(&self) -> &MfccConfig {
+        self.mfcc.config()
+    }
+
+    /// The model's feature sample rate in Hz (22050 for the study's models).
+    pub fn sample_rate(&self) -> u32 {
+        self.mfcc.config().sample_rate
+    }
+
+    /// The options used to load files and bytes.
+    pub fn load_options(&self) -> &LoadOptions {
+        &self.load
+    }
+
+    /// Sets the options used to load files and bytes (e.g. an offset or a maximum duration).
+    /// `target_rate` is replaced by the model's sample rate: the model only understands that one.
+    pub fn set_load_options(&mut self, opts: LoadOptions) {
+        self.load = LoadOptions {
+            target_rate: Some(self.sample_rate()),
+            ..opts
+        };
+    }
+
+    /// The window placement of [`Self::predict_timeline`].
+    pub fn timeline_config(&self) -> TimelineConfig {
+        self.timeline
+    }
+
+    /// Sets the window placement of [`Self::predict_timeline`]; rejects non-finite or
+    /// non-positive lengths.
+    pub fn set_timeline_config(&mut self, cfg: TimelineConfig) -> Result<(), Error> {
+        cfg.validate()?;
+        self.timeline = cfg;
+        Ok(())
+    }
+
+    /// Decodes an audio file (any format `ser-audio` reads) to a [`Clip`] at the model's rate.
+    pub fn load_file(&self, path: impl AsRef<Path>) -> Result<Clip, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let start = Instant::now();
+        let audio = ser_audio::load(path, &self.load).map_err(|source| Error::Audio {
+            input: name.clone(),
+            source,
+        })?;
+        self.finish_clip(name, audio.samples, audio.sample_rate, start)
+    }
+
+    /// Decodes an in-memory audio file (e.g. an upload); `name` (its file name) is used as a
+    /// format hint by its extension and in errors.
+    pub fn load_bytes(&self, bytes: &[u8], name: &str) -> Result<Clip, Error> {
+        let start = Instant::now();
+        let audio =
+            ser_audio::load_bytes(bytes, name, &self.load).map_err(|source| Error::Audio {
+                input: name.to_string(),
+                source,
+            })?;
+        self.finish_clip(name.to_string(), audio.samples, audio.sample_rate, start)
+    }
+
+    /// Wraps mono `samples` at `sample_rate` Hz as a [`Clip`], resampling to the model's rate
+    /// when they differ.
+    pub fn clip_from_samples(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        name: &str,
+    ) -> Result<Clip, Error> {
+        if sample_rate == 0 {
+            return Err(Error::SampleRate {
+                input: name.to_string(),
+                actual: sample_rate,
+            });
+        }
+        self.finish_clip(
+            name.to_string(),
+            samples.to_vec(),
+            sample_rate,
+            Instant::now(),
+        )
+    }
+
+    /// Resamples to the model's rate if needed and checks the clip is not empty.
+    fn finish_clip(
+        &self,
+        name: String,
+        samples: Vec<f32>,
+        sample_rate: u32,
+        start: Instant,
+    ) -> Result<Clip, Error> {
+        let target = self.sample_rate();
+        let samples = if sample_rate == target {
+            samples
+        } else {
+            ser_audio::resample(&samples, sample_rate, target).map_err(|source| Error::Audio {
+                input: name.clone(),
+                source,
+            })?
+        };
+        if samples.is_empty() {
+            return Err(Error::Empty { input: name });
+        }
+        Ok(Clip {
+            name,
+            samples,
+            sample_rate: target,
+            decode_time: start.elapsed(),
+        })
+    }
+
+    /// Classifies an audio file.
+    pub fn predict_file(&mut self, path: impl AsRef<Path>) -> Result<Prediction, Error> {
+        let clip = self.load_file(path)?;
+        self.predict_clip(&clip)
+    }
+
+    /// Classifies an in-memory audio file (e.g. an upload named `name`).
+    pub fn predict_bytes(&mut self, bytes: &[u8], name: &str) -> Result<Prediction, Error> {
+        let clip = self.load_bytes(bytes, name)?;
+        self.predict_clip(&clip)
+    }
+
+    /// Classifies mono samples at `sample_rate` Hz (resampled to the model's rate if needed).
+    pub fn predict_samples(
+        &mut self,
+        samples: &[f32],
+        sample_rate: u32,
+    ) -> Result<Prediction, Error> {
+        let clip = self.clip_from_samples(samples, sample_rate, SAMPLES_INPUT)?;
+        self.predict_clip(&clip)
+    }
+
+    /// Classifies a decoded clip as a whole (one feature vector: the mean MFCC over the clip).
+    pub fn predict_clip(&mut self, clip: &Clip) -> Result<Prediction, Error> {
+        let (probabilities, features, inference) = self.classify(&clip.name, &clip.samples)?;
+        Ok(Prediction {
+            emotion: argmax(&probabilities),
+            probabilities,
+            duration: clip.duration(),
+            timings: Timings {
+                decode: clip.decode_time,
+                features,
+                inference,
+            },
+        })
+    }
+
+    /// Per-window predictions over mono `samples` at `sample_rate` Hz, with the windows of
+    /// [`Self::timeline_config`] (default 3 s every 1 s; see [`window_spans`] for the tail and
+    /// for clips shorter than a window, which give one window).
+    pub fn predict_timeline(
+        &mut self,
+        samples: &[f32],
+        sample_rate: u32,
+    ) -> Result<Timeline, Error> {
+        let clip = self.clip_from_samples(samples, sample_rate, SAMPLES_INPUT)?;
+        self.timeline_clip(&clip)
+    }
+
+    /// Per-window predictions over a decoded clip (see [`Self::predict_timeline`]).
+    pub fn timeline_clip(&mut self, clip: &Clip) -> Result<Timeline, Error> {
+        let rate = f64::from(clip.sample_rate.max(1));
+        let (window, hop) = self.timeline.in_samples(clip.sample_rate)?;
+        let mut timings = Timings {
+            decode: clip.decode_time,
+            ..Timings::default()
+        };
+        let mut windows = Vec::new();
+        for span in window_spans(clip.samples.len(), window, hop) {
+            let (probabilities, features, inference) =
+                self.classify(&clip.name, &clip.samples[span.clone()])?;
+            timings.features += features;
+            timings.inference += inference;
+            windows.push(TimelineWindow {
+                start: span.start as f64 / rate,
+                end: span.end as f64 / rate,
+                emotion: argmax(&probabilities),
+                probabilities,
+            });
+        }
+        Ok(Timeline {
+            config: self.timeline,
+            duration: clip.duration(),
+            windows,
+            timings,
+        })
+    }
+
+    /// Mean-MFCC features and the model's probabilities (reordered to [`Emotion`] order), with
+    /// the time of both stages.
+    fn classify(
+        &mut self,
+        input: &str,
+        samples: &[f32],
+    ) -> Result<([f32; 8], Duration, Duration), Error> {
+        if samples.is_empty() {
+            return Err(Error::Empty {
+                input: input.to_string(),
+            });
+        }
+        let start = Instant::now();
+        let features = self
+            .mfcc
+            .compute_mean(samples)
+            .map_err(|source| Error::Features {
+                input: input.to_string(),
+                source,
+            })?
+            .to_vec();
+        let features_time = start.elapsed();
+        let start = Instant::now();
+        let output = self
+            .classifier
+            .predict(&features)
+            .map_err(|source| Error::Inference {
+                input: input.to_string(),
+                source,
+            })?;
+        let inference_time = start.elapsed();
+        if output.len() != 8 {
+            return Err(Error::OutputSize {
+                input: input.to_string(),
+                expected: 8,
+                actual: output.len(),
+            });
+        }
+        let mut probabilities = [0.0f32; 8];
+        for (i, p) in output.into_iter().enumerate() {
+            probabilities[self.order[i]] = p;
+        }
+        Ok((probabilities, features_time, inference_time))
+    }
+}
+
+/// Maps a model's label list to emotion indices; `None` unless it names each emotion once.
+fn label_order(labels: &[String]) -> Option<[usize; 8]> {
+    if labels.len() != 8 {
+        return None;
+    }
+    let mut order = [0usize; 8];
+    let mut seen = [false; 8];
+    for (i, label) in labels.iter().enumerate() {
+        let e: Emotion = label.trim().to_ascii_lowercase().parse().ok()?;
+        if std::mem::replace(&mut seen[e.index()], true) {
+            return None;
+        }
+        order[i] = e.index();
+    }
+    Some(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn embedded_default_model_loads() {
+        let r = Recognizer::try_default().unwrap();
+        assert_eq!(r.model(), &ModelChoice::Default);
+        assert!(r.sample_rate() > 0);
+        let _ = Recognizer::default();
+    }
+
+    #[test]
+    fn label_order_accepts_any_permutation_and_rejects_others() {
+        let names = Emotion::names();
+        assert_eq!(label_order(&labels(&names)), Some([0, 1, 2, 3, 4, 5, 6, 7]));
+        let mut reversed = names;
+        reversed.reverse();
+        assert_eq!(
+            label_order(&labels(&reversed)),
+            Some([7, 6, 5, 4, 3, 2, 1, 0])
+        );
+        assert_eq!(label_order(&labels(&names[..7])), None);
+        let mut dup = names;
+        dup[1] = "neutral";
+        assert_eq!(label_order(&labels(&dup)), None);
+        let mut unknown = names;
+        unknown[1] = "bored";
+        assert_eq!(label_order(&labels(&unknown)), None);
+    }
+
+    #[test]
+    fn ranked_and_argmax() {
+        let p = [0.1, 0.05, 0.4, 0.05, 0.2, 0.1, 0.05, 0.05];
+        assert_eq!(argmax(&p), Emotion::Happy);
+        let r = ranked(&p);
+        assert_eq!(r[0], (Emotion::Happy, 0.4));
+        assert_eq!(r[1], (Emotion::Angry, 0.2));
+        // ties keep index order
+        assert_eq!(r[2], (Emotion::Neutral, 0.1));
+        assert_eq!(r[3], (Emotion::Fearful, 0.1));
+    }
+
+    #[test]
+    fn model_choice_parses_and_displays() {
+        for choice in ModelChoice::BUILTIN {
+            let text = choice.to_string();
+            assert_eq!(text.parse::<ModelChoice>().unwrap(), choice);
+            assert_eq!(text.to_uppercase().parse::<ModelChoice>().unwrap(), choice);
+        }
+        assert_eq!(
+            "runs/b".parse::<ModelChoice>().unwrap(),
+            ModelChoice::Dir(PathBuf::from("runs/b"))
+        );
+        assert!(matches!(
+            "seed-e".parse::<ModelChoice>(),
+            Err(Error::UnknownModel { .. })
+        ));
+        assert!("".parse::<ModelChoice>().is_err());
+    }
+}

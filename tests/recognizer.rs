@@ -1,0 +1,273 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! `ser::Recognizer` on the committed fixtures (tests/data; RAVDESS clips are CC BY-NC-SA 4.0,
+//! see tests/data/README.md). No corpus needed.
+
+use std::path::{Path, PathBuf};
+
+use ser::audio::{AudioError, LoadOptions};
+use ser::{Emotion, Error, ModelChoice, Recognizer, SeedModel, TimelineConfig};
+
+fn data(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(p)
+}
+
+const NEUTRAL: &str = "ravdess/03-01-01-01-01-01-01.wav"; // 158558 frames at 48 kHz
+const HAPPY: &str = "ravdess/03-01-03-01-01-02-01.wav";
+const SURPRISED: &str = "ravdess/03-01-08-01-01-01-01.wav";
+
+fn assert_distribution(p: &[f32; 8]) {
+    assert!(
+        p.iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x)),
+        "{p:?}"
+    );
+    let sum: f32 = p.iter().sum();
+    assert!((sum - 1.0).abs() < 1e-4, "sum {sum}");
+}
+
+fn max_abs_diff(a: &[f32; 8], b: &[f32; 8]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn predict_file_gives_a_distribution_and_its_argmax() {
+    let mut r = Recognizer::try_default().unwrap();
+    for clip in [NEUTRAL, HAPPY, SURPRISED, "savee/d02.wav", "savee/su02.wav"] {
+        let p = r.predict_file(data(clip)).unwrap();
+        assert_distribution(&p.probabilities);
+        let best = p.ranked()[0];
+        assert_eq!(best.0, p.emotion, "{clip}");
+        assert_eq!(best.1, p.confidence());
+        assert!(p.probabilities.iter().all(|&x| x <= p.confidence()));
+        assert!(
+            p.duration > 3.0 && p.duration < 5.0,
+            "{clip}: {} s",
+            p.duration
+        );
+        assert!(p.timings.total() > std::time::Duration::ZERO);
+    }
+    let p = r.predict_file(data(NEUTRAL)).unwrap();
+    assert!(
+        (p.duration - 158558.0 / 48000.0).abs() < 1e-3,
+        "{}",
+        p.duration
+    );
+}
+
+#[test]
+fn file_bytes_and_samples_agree() {
+    let mut r = Recognizer::try_default().unwrap();
+    let path = data(SURPRISED);
+    let from_file = r.predict_file(&path).unwrap();
+
+    let bytes = std::fs::read(&path).unwrap();
+    let from_bytes = r.predict_bytes(&bytes, "upload.wav").unwrap();
+    assert_eq!(from_file.probabilities, from_bytes.probabilities);
+
+    // Samples already at the model's rate: no resampling, the same features.
+    let audio = ser::audio::load(&path, &LoadOptions::with_rate(r.sample_rate())).unwrap();
+    let from_samples = r
+        .predict_samples(&audio.samples, audio.sample_rate)
+        .unwrap();
+    assert_eq!(from_file.probabilities, from_samples.probabilities);
+
+    // Samples at the file's 48 kHz are resampled by predict_samples: the same answer up to
+    // the difference between one-shot and file-loading resampling paths.
+    let native = ser::audio::load(&path, &LoadOptions::native_rate()).unwrap();
+    assert_eq!(native.sample_rate, 48000);
+    let resampled = r.predict_samples(&native.samples, 48000).unwrap();
+    assert_eq!(resampled.emotion, from_file.emotion);
+    assert!(max_abs_diff(&resampled.probabilities, &from_file.probabilities) < 1e-2);
+}
+
+#[test]
+fn lossless_flac_gives_the_same_prediction_as_the_wav() {
+    let mut r = Recognizer::try_default().unwrap();
+    let wav = r.predict_file(data(NEUTRAL)).unwrap();
+    let flac = r
+        .predict_file(data("formats/03-01-01-01-01-01-01.flac"))
+        .unwrap();
+    assert_eq!(wav.probabilities, flac.probabilities);
+}
+
+#[test]
+fn lossy_formats_decode_and_stay_close() {
+    let mut r = Recognizer::try_default().unwrap();
+    let wav = r.predict_file(data(NEUTRAL)).unwrap();
+    for f in ["mp3", "ogg", "m4a"] {
+        let p = r
+            .predict_file(data(&format!("formats/03-01-01-01-01-01-01.{f}")))
+            .unwrap();
+        assert_distribution(&p.probabilities);
+        assert!(
+            (p.duration - wav.duration).abs() < 0.05,
+            "{f}: {} s",
+            p.duration
+        );
+    }
+}
+
+#[test]
+fn broken_files_are_errors_that_name_the_file() {
+    let mut r = Recognizer::try_default().unwrap();
+    for name in [
+        "empty.wav",
+        "garbage.wav",
+        "text.txt",
+        "truncated.wav",
+        "zero_samples.wav",
+    ] {
+        let path = data(&format!("broken/{name}"));
+        let err = r.predict_file(&path).unwrap_err();
+        assert!(
+            matches!(err, Error::Audio { .. } | Error::Empty { .. }),
+            "{name}: {err:?}"
+        );
+        assert!(err.is_bad_input(), "{name}");
+        assert!(err.to_string().contains(name), "{name}: {err}");
+        assert_eq!(err.subject(), Some(path.display().to_string().as_str()));
+    }
+    let err = r.predict_file(data("no/such/file.wav")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Audio {
+                source: AudioError::NotFound { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = r
+        .predict_bytes(b"hello, not audio", "note.wav")
+        .unwrap_err();
+    assert!(err.to_string().contains("note.wav"), "{err}");
+}
+
+#[test]
+fn bad_samples_are_rejected() {
+    let mut r = Recognizer::try_default().unwrap();
+    assert!(matches!(
+        r.predict_samples(&[], 22050),
+        Err(Error::Empty { .. })
+    ));
+    assert!(matches!(
+        r.predict_samples(&[0.0; 100], 0),
+        Err(Error::SampleRate { actual: 0, .. })
+    ));
+    let mut noisy = vec![0.1f32; 22050];
+    noisy[7] = f32::NAN;
+    let err = r.predict_samples(&noisy, 22050).unwrap_err();
+    assert!(err.is_bad_input(), "{err:?}");
+}
+
+/// The three RAVDESS WAVs joined: about 10 s at the model's rate.
+fn long_clip(r: &Recognizer) -> Vec<f32> {
+    let opts = LoadOptions::with_rate(r.sample_rate());
+    [NEUTRAL, HAPPY, SURPRISED]
+        .iter()
+        .flat_map(|c| ser::audio::load(data(c), &opts).unwrap().samples)
+        .collect()
+}
+
+#[test]
+fn timeline_windows_follow_the_config() {
+    let mut r = Recognizer::try_default().unwrap();
+    let sr = r.sample_rate();
+    let samples = long_clip(&r);
+    let n = samples.len();
+    let t = r.predict_timeline(&samples, sr).unwrap();
+    assert_eq!(t.config, TimelineConfig::default());
+    let spans = ser::window_spans(n, 3 * sr as usize, sr as usize);
+    assert_eq!(t.windows.len(), spans.len());
+    assert!(t.windows.len() >= 8, "{}", t.windows.len());
+    for (w, span) in t.windows.iter().zip(&spans) {
+        assert!((w.start - span.start as f64 / sr as f64).abs() < 1e-9);
+        assert!((w.end - w.start - 3.0).abs() < 1e-9);
+        assert_distribution(&w.probabilities);
+        assert_eq!(w.emotion, argmax(&w.probabilities));
+    }
+    assert!((t.windows.last().unwrap().end - n as f64 / sr as f64).abs() < 1e-9);
+    assert!((t.duration - n as f64 / sr as f64).abs() < 1e-9);
+
+    // Each window is classified exactly like the same samples on their own.
+    let third = &spans[4];
+    let alone = r.predict_samples(&samples[third.clone()], sr).unwrap();
+    assert_eq!(t.windows[4].probabilities, alone.probabilities);
+}
+
+fn argmax(p: &[f32; 8]) -> Emotion {
+    let mut best = 0;
+    for i in 1..8 {
+        if p[i] > p[best] {
+            best = i;
+        }
+    }
+    Emotion::from_index(best).unwrap()
+}
+
+#[test]
+fn short_clip_timeline_is_one_window_equal_to_the_clip_prediction() {
+    let mut r = Recognizer::try_default().unwrap();
+    let clip = r.load_file(data(NEUTRAL)).unwrap();
+    r.set_timeline_config(TimelineConfig {
+        window: 5.0,
+        hop: 1.0,
+    })
+    .unwrap();
+    let t = r.timeline_clip(&clip).unwrap();
+    assert_eq!(t.windows.len(), 1);
+    assert_eq!(t.windows[0].start, 0.0);
+    assert!((t.windows[0].end - clip.duration()).abs() < 1e-9);
+    let whole = r.predict_clip(&clip).unwrap();
+    assert_eq!(t.windows[0].probabilities, whole.probabilities);
+    assert!(r
+        .set_timeline_config(TimelineConfig {
+            window: 3.0,
+            hop: 0.0
+        })
+        .is_err());
+}
+
+#[test]
+fn every_builtin_model_loads_and_predicts() {
+    for choice in ModelChoice::BUILTIN {
+        let mut r = Recognizer::from_choice(&choice).unwrap();
+        assert_eq!(r.model(), &choice);
+        let p = r.predict_file(data(HAPPY)).unwrap();
+        assert_distribution(&p.probabilities);
+    }
+    let r = Recognizer::seed(SeedModel::B).unwrap();
+    assert_eq!(r.model().to_string(), "seed-b");
+}
+
+#[test]
+fn missing_checkpoint_dir_is_a_load_error_naming_it() {
+    let err = Recognizer::from_dir("no/such/checkpoint").unwrap_err();
+    assert!(matches!(err, Error::LoadModel { .. }), "{err:?}");
+    assert!(err.to_string().contains("no/such/checkpoint"), "{err}");
+}
+
+#[test]
+fn prediction_json_lists_all_eight_probabilities_in_order() {
+    let mut r = Recognizer::try_default().unwrap();
+    let p = r.predict_file(data(NEUTRAL)).unwrap();
+    let json = serde_json::to_string(&p).unwrap();
+    let names: Vec<&str> = Emotion::ALL.iter().map(|e| e.name()).collect();
+    let mut last = 0;
+    for name in &names {
+        let at = json.find(&format!("\"{name}\":")).unwrap();
+        assert!(at > last, "{name} out of order in {json}");
+        last = at;
+    }
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["emotion"], p.emotion.name());
+    for e in Emotion::ALL {
+        let q = v["probabilities"][e.name()].as_f64().unwrap();
+        assert!((q - f64::from(p.probability(e))).abs() < 1e-6);
+    }
+}
