@@ -96,7 +96,35 @@ pub enum CorpusError {
         #[source]
         source: std::io::Error,
     },
-    // @@AUDIO_MFCC_VARIANTS@@
+    /// Decoding or resampling failed.
+    #[error("{path}: {source}")]
+    Audio {
+        /// The audio file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: ser_audio::AudioError,
+    },
+    /// MFCC extraction failed.
+    #[error("{path}: {source}")]
+    Mfcc {
+        /// The audio file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: ser_mfcc::MfccError,
+    },
+    /// The feature configuration is inconsistent (e.g. the audio rate differs from the MFCC
+    /// configuration's sample rate).
+    #[error("feature config: {what}: expected {expected}, got {actual}")]
+    InvalidFeatureConfig {
+        /// The parameter at fault.
+        what: &'static str,
+        /// The valid value.
+        expected: String,
+        /// The value given.
+        actual: String,
+    },
     /// An invalid split request (fractions, fold count, ...).
     #[error("invalid split: {what}: expected {expected}, got {actual}")]
     InvalidSplit {
