@@ -205,6 +205,16 @@ impl MelFilterbank {
             *o = crate::dot::dot_f64(w, p) as f32;
         }
     }
+
+    /// f32 power in (f64 accumulation), mel power rounded to f32, held in f64.
+    #[inline]
+    pub(crate) fn apply_mixed(&self, power: &[f32], out: &mut [f64]) {
+        for (o, &(first, len, off)) in out.iter_mut().zip(&self.ranges) {
+            let w = &self.weights[off..off + len];
+            let p = &power[first..first + len];
+            *o = f64::from(crate::dot::dot_f64(w, p) as f32);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! The planned MFCC extractor.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 
 use crate::config::MfccConfig;
-use crate::db::{to_db, DbParams};
-use crate::dct::{dct_ortho_matrix, lifter_weights};
-use crate::dot::dot_f64;
+use crate::db::DbParams;
+use crate::dct::lifter_weights;
+use crate::dot::ln_pos;
 use crate::error::{check_finite, MfccError};
 use crate::mel::MelFilterbank;
 use crate::stft::Stft;
@@ -26,15 +27,26 @@ pub struct Mfcc {
     cfg: MfccConfig,
     stft: Stft,
     mel: MelFilterbank,
-    /// Row-major `[n_mfcc, n_mels]`.
-    dct: Vec<f32>,
+    /// Orthonormal DCT-II basis `[n_mfcc, n_mels]`, f64.
+    dct: Array2<f64>,
     lifter: Option<Vec<f32>>,
     db: DbParams,
+    /// Power spectrum of one frame `[n_bins]`.
     power: Vec<f32>,
-    /// Frame-major `[frames, n_mels]` mel power, then dB.
+    /// Mel power of one frame `[n_mels]` (f32-rounded, held in f64).
+    melp: Vec<f64>,
+    /// Frame-major `[frames, n_mels]` log-mel spectrogram in dB, before the `top_db` floor.
     mel_db: Vec<f32>,
-    sums: Vec<f64>,
+    /// The `top_db` floor of the last input (dB; -inf without `top_db`).
+    floor: f32,
+    /// One block of floored log-mel frames `[BLOCK, n_mels]`, f64.
+    block: Vec<f64>,
+    /// Cepstra of one block `[n_mfcc, BLOCK]`, f64.
+    cep: Vec<f64>,
 }
+
+/// Frames per DCT block (keeps the second pass in cache for long inputs).
+const BLOCK: usize = 64;
 
 impl Mfcc {
     /// Plans an extractor for `cfg`.
@@ -59,10 +71,7 @@ impl Mfcc {
             cfg.mel_scale,
             cfg.mel_norm,
         )?;
-        let dct = dct_ortho_matrix(cfg.n_mfcc, cfg.n_mels)
-            .iter()
-            .copied()
-            .collect();
+        let dct = dct_basis_f64(cfg.n_mfcc, cfg.n_mels);
         let lifter = lifter_weights(cfg.n_mfcc, cfg.lifter);
         let db = DbParams {
             ref_power: cfg.ref_power,
@@ -71,8 +80,11 @@ impl Mfcc {
         };
         Ok(Self {
             power: vec![0.0; cfg.n_bins()],
-            sums: vec![0.0; cfg.n_mfcc],
+            melp: vec![0.0; cfg.n_mels],
             mel_db: Vec::new(),
+            floor: f32::NEG_INFINITY,
+            block: vec![0.0; BLOCK * cfg.n_mels],
+            cep: vec![0.0; BLOCK * cfg.n_mfcc],
             stft,
             mel,
             dct,
@@ -100,8 +112,9 @@ impl Mfcc {
         Ok((self.cfg.n_mfcc, self.cfg.n_frames(n_samples)?))
     }
 
-    /// Fills `self.mel_db[..frames * n_mels]` with the floored log-mel spectrogram (dB),
-    /// frame-major. Returns the number of frames.
+    /// Pass 1: fills `self.mel_db[..frames * n_mels]` with the log-mel spectrogram (dB,
+    /// frame-major, before the floor) and sets `self.floor` from the maximum over the whole
+    /// clip. Returns the number of frames.
     fn log_mel(&mut self, samples: &[f32]) -> Result<usize, MfccError> {
         check_finite(samples)?;
         let frames = self.stft.n_frames(samples.len())?;
@@ -110,39 +123,50 @@ impl Mfcc {
         if self.mel_db.len() < need {
             self.mel_db.resize(need, 0.0);
         }
-        // Pass 1: mel power per frame, and the maximum over the whole clip.
-        let mut max_p = 0.0f32;
-        for (t, dst) in self.mel_db[..need].chunks_exact_mut(nm).enumerate() {
-            self.stft.power_frame(samples, t, &mut self.power)?;
-            self.mel.apply_unchecked(&self.power, dst);
-            for &v in dst.iter() {
-                max_p = max_p.max(v);
-            }
-        }
-        // Pass 2: dB with the top_db floor; skip the log where the value is surely floored.
-        let amin = self.db.amin as f32;
+        // dB as librosa's float32 path: 10 log10(max(amin, S)) - 10 log10(max(amin, ref)),
+        // rounded to f32. Branch-free so it vectorises; ln_pos is accurate to ~1e-12.
+        let amin = f64::from(self.db.amin as f32);
         let ref_db = self.db.ref_db();
-        let vals = &mut self.mel_db[..need];
-        match self.db.top_db {
-            Some(top) => {
-                let floor = to_db(max_p, amin, ref_db) - top as f32;
-                let thr = (10f64.powf((f64::from(floor) + ref_db) / 10.0) * (1.0 - 1e-3)) as f32;
-                for v in vals.iter_mut() {
-                    let q = v.max(amin);
-                    *v = if q < thr {
-                        floor
-                    } else {
-                        to_db(q, amin, ref_db).max(floor)
-                    };
-                }
+        let db_per_ln = 10.0 / std::f64::consts::LN_10;
+        let mut max_db = f32::NEG_INFINITY;
+        for (t, dst) in self.mel_db[..need].chunks_exact_mut(nm).enumerate() {
+            self.stft
+                .power_frame_unchecked(samples, t, &mut self.power)?;
+            self.mel.apply_mixed(&self.power, &mut self.melp);
+            for (d, &p) in dst.iter_mut().zip(&self.melp) {
+                let q = if p > amin { p } else { amin };
+                *d = (db_per_ln * ln_pos(q) - ref_db) as f32;
             }
-            None => {
-                for v in vals.iter_mut() {
-                    *v = to_db(*v, amin, ref_db);
-                }
+            for &d in dst.iter() {
+                max_db = if d > max_db { d } else { max_db };
             }
         }
+        self.floor = match self.db.top_db {
+            Some(top) => max_db - top as f32,
+            None => f32::NEG_INFINITY,
+        };
         Ok(frames)
+    }
+
+    /// Pass 2 for frames `t0..t0 + nb` (`nb <= BLOCK`): applies the floor and the DCT
+    /// (f64 GEMM) into `self.cep[..n_mfcc * nb]`, row-major `[n_mfcc, nb]`.
+    fn cepstra_block(&mut self, t0: usize, nb: usize) -> Result<(), MfccError> {
+        let (nk, nm) = (self.cfg.n_mfcc, self.cfg.n_mels);
+        let floor = self.floor;
+        let src = &self.mel_db[t0 * nm..(t0 + nb) * nm];
+        for (b, &v) in self.block.iter_mut().zip(src) {
+            *b = f64::from(if v > floor { v } else { floor });
+        }
+        let shape_err = |e: ndarray::ShapeError| MfccError::ShapeMismatch {
+            what: "internal DCT block",
+            expected: vec![nk, nb],
+            actual: vec![e.to_string().len()],
+        };
+        let mel = ArrayView2::from_shape((nb, nm), &self.block[..nb * nm]).map_err(shape_err)?;
+        let mut cep =
+            ArrayViewMut2::from_shape((nk, nb), &mut self.cep[..nk * nb]).map_err(shape_err)?;
+        general_mat_mul(1.0, &self.dct, &mel.t(), 0.0, &mut cep);
+        Ok(())
     }
 
     /// The floored log-mel spectrogram (dB), shape `[n_mels, frames]`
@@ -153,18 +177,10 @@ impl Mfcc {
     pub fn log_mel_spectrogram(&mut self, samples: &[f32]) -> Result<Array2<f32>, MfccError> {
         let frames = self.log_mel(samples)?;
         let nm = self.cfg.n_mels;
+        let floor = self.floor;
         Ok(Array2::from_shape_fn((nm, frames), |(m, t)| {
-            self.mel_db[t * nm + m]
+            self.mel_db[t * nm + m].max(floor)
         }))
-    }
-
-    #[inline]
-    fn cepstrum(dct: &[f32], lifter: Option<&[f32]>, n_mels: usize, x: &[f32], k: usize) -> f32 {
-        let c = dot_f64(&dct[k * n_mels..(k + 1) * n_mels], x) as f32;
-        match lifter {
-            Some(l) => c * l[k],
-            None => c,
-        }
     }
 
     /// MFCCs of `samples` (mono, at `config().sample_rate` Hz), shape `[n_mfcc, frames]`
@@ -196,18 +212,27 @@ impl Mfcc {
         out: &mut Array2<f32>,
     ) -> Result<(), MfccError> {
         let frames = self.log_mel(samples)?;
-        let (nk, nm) = (self.cfg.n_mfcc, self.cfg.n_mels);
+        let nk = self.cfg.n_mfcc;
         if out.dim() != (nk, frames) || !out.is_standard_layout() {
             *out = Array2::zeros((nk, frames));
         }
-        let lifter = self.lifter.as_deref();
-        let dct = &self.dct;
-        if let Some(o) = out.as_slice_mut() {
-            for (t, x) in self.mel_db[..frames * nm].chunks_exact(nm).enumerate() {
-                for k in 0..nk {
-                    o[k * frames + t] = Self::cepstrum(dct, lifter, nm, x, k);
+        let mut t0 = 0;
+        while t0 < frames {
+            let nb = BLOCK.min(frames - t0);
+            self.cepstra_block(t0, nb)?;
+            if let Some(o) = out.as_slice_mut() {
+                for (k, crow) in self.cep[..nk * nb].chunks_exact(nb).enumerate() {
+                    let orow = &mut o[k * frames + t0..k * frames + t0 + nb];
+                    match &self.lifter {
+                        Some(l) => orow
+                            .iter_mut()
+                            .zip(crow)
+                            .for_each(|(d, &c)| *d = c as f32 * l[k]),
+                        None => orow.iter_mut().zip(crow).for_each(|(d, &c)| *d = c as f32),
+                    }
                 }
             }
+            t0 += nb;
         }
         Ok(())
     }
@@ -220,19 +245,30 @@ impl Mfcc {
     /// As [`Mfcc::compute`].
     pub fn compute_mean(&mut self, samples: &[f32]) -> Result<Array1<f32>, MfccError> {
         let frames = self.log_mel(samples)?;
-        let nm = self.cfg.n_mels;
-        self.sums.iter_mut().for_each(|s| *s = 0.0);
-        let lifter = self.lifter.as_deref();
-        for x in self.mel_db[..frames * nm].chunks_exact(nm) {
-            for (k, s) in self.sums.iter_mut().enumerate() {
-                *s += f64::from(Self::cepstrum(&self.dct, lifter, nm, x, k));
+        let nk = self.cfg.n_mfcc;
+        let mut sums = [0.0f64; 0].to_vec();
+        sums.resize(nk, 0.0);
+        let mut t0 = 0;
+        while t0 < frames {
+            let nb = BLOCK.min(frames - t0);
+            self.cepstra_block(t0, nb)?;
+            for (k, (s, crow)) in sums
+                .iter_mut()
+                .zip(self.cep[..nk * nb].chunks_exact(nb))
+                .enumerate()
+            {
+                let l = self.lifter.as_ref().map(|l| l[k]);
+                *s += crow
+                    .iter()
+                    .map(|&c| match l {
+                        Some(l) => f64::from(c as f32 * l),
+                        None => f64::from(c as f32),
+                    })
+                    .sum::<f64>();
             }
+            t0 += nb;
         }
-        Ok(self
-            .sums
-            .iter()
-            .map(|s| (s / frames as f64) as f32)
-            .collect())
+        Ok(sums.iter().map(|s| (s / frames as f64) as f32).collect())
     }
 }
 
@@ -250,4 +286,17 @@ pub fn mean_over_time(mfcc: ArrayView2<f32>) -> Array1<f32> {
             }
         })
         .collect()
+}
+
+/// Orthonormal DCT-II basis `[n_out, n_in]` in f64.
+fn dct_basis_f64(n_out: usize, n_in: usize) -> Array2<f64> {
+    let nf = n_in as f64;
+    Array2::from_shape_fn((n_out, n_in), |(k, n)| {
+        let s = if k == 0 {
+            (1.0 / nf).sqrt()
+        } else {
+            (2.0 / nf).sqrt()
+        };
+        s * (std::f64::consts::PI * k as f64 * (2 * n + 1) as f64 / (2.0 * nf)).cos()
+    })
 }

@@ -85,10 +85,32 @@ pub struct Stft {
     center: bool,
     pad_mode: PadMode,
     window: Vec<f32>,
-    fft: Arc<dyn RealToComplex<f32>>,
+    /// Windowed frame (real), used for edge frames and the odd-length path.
     frame: Vec<f32>,
-    spectrum: Vec<Complex<f32>>,
-    scratch: Vec<Complex<f32>>,
+    plan: Plan,
+}
+
+/// How one frame is transformed.
+enum Plan {
+    /// Even `n_fft`: the frame is packed as `n_fft / 2` complex values (even samples real,
+    /// odd samples imaginary), transformed by one complex FFT and split into the real
+    /// spectrum with precomputed twiddles (the split is fused with `|X|^2`).
+    Packed {
+        fft: Arc<dyn rustfft::Fft<f32>>,
+        buf: Vec<Complex<f32>>,
+        scratch: Vec<Complex<f32>>,
+        /// `cos(2 pi k / n_fft)`, `-sin(2 pi k / n_fft)` for `k = 0..n_fft/2`.
+        tw_re: Vec<f32>,
+        tw_im: Vec<f32>,
+        /// Complex spectrum for [`Stft::spectrum_frame`].
+        spectrum: Vec<Complex<f32>>,
+    },
+    /// Odd `n_fft`: realfft.
+    Real {
+        fft: Arc<dyn RealToComplex<f32>>,
+        spectrum: Vec<Complex<f32>>,
+        scratch: Vec<Complex<f32>>,
+    },
 }
 
 impl std::fmt::Debug for Stft {
@@ -124,20 +146,37 @@ impl Stft {
         if win_length == 0 || win_length > n_fft {
             return Err(invalid("win_length", format!("1..={n_fft}"), win_length));
         }
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
-        let frame = fft.make_input_vec();
-        let spectrum = fft.make_output_vec();
-        let scratch = fft.make_scratch_vec();
+        let plan = if n_fft % 2 == 0 {
+            let half = n_fft / 2;
+            let fft = rustfft::FftPlanner::<f32>::new().plan_fft_forward(half);
+            let scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+            let ang = |k: usize| 2.0 * std::f64::consts::PI * k as f64 / n_fft as f64;
+            Plan::Packed {
+                fft,
+                buf: vec![Complex::new(0.0, 0.0); half],
+                scratch,
+                tw_re: (0..half).map(|k| ang(k).cos() as f32).collect(),
+                tw_im: (0..half).map(|k| -ang(k).sin() as f32).collect(),
+                spectrum: vec![Complex::new(0.0, 0.0); half + 1],
+            }
+        } else {
+            let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+            let spectrum = fft.make_output_vec();
+            let scratch = fft.make_scratch_vec();
+            Plan::Real {
+                fft,
+                spectrum,
+                scratch,
+            }
+        };
         Ok(Self {
             n_fft,
             hop_length,
             center,
             pad_mode,
             window: hann_window(n_fft, win_length),
-            fft,
-            frame,
-            spectrum,
-            scratch,
+            frame: vec![0.0; n_fft],
+            plan,
         })
     }
 
@@ -164,17 +203,28 @@ impl Stft {
         n_frames(n_samples, self.n_fft, self.hop_length, self.center)
     }
 
-    /// Copies frame `t` of `samples` (padded per the pad mode) times the window into the
-    /// FFT input buffer.
-    #[inline]
-    fn load_frame(&mut self, samples: &[f32], t: usize) {
+    /// Loads frame `t` of `samples` (padded per the pad mode) times the window into the
+    /// FFT input (packed complex for even `n_fft`, else `self.frame`) and runs the FFT.
+    fn transform(&mut self, samples: &[f32], t: usize) -> Result<(), MfccError> {
         let n = samples.len();
         let pad = if self.center { self.n_fft / 2 } else { 0 };
         let start = (t * self.hop_length) as isize - pad as isize;
-        if start >= 0 && start as usize + self.n_fft <= n {
+        let interior = start >= 0 && start as usize + self.n_fft <= n;
+        if interior {
             let s = &samples[start as usize..start as usize + self.n_fft];
-            for ((o, &x), &w) in self.frame.iter_mut().zip(s).zip(&self.window) {
-                *o = x * w;
+            if let Plan::Packed { buf, .. } = &mut self.plan {
+                for ((c, x), w) in buf
+                    .iter_mut()
+                    .zip(s.chunks_exact(2))
+                    .zip(self.window.chunks_exact(2))
+                {
+                    c.re = x[0] * w[0];
+                    c.im = x[1] * w[1];
+                }
+            } else {
+                for ((o, &x), &w) in self.frame.iter_mut().zip(s).zip(&self.window) {
+                    *o = x * w;
+                }
             }
         } else {
             for (i, (o, &w)) in self.frame.iter_mut().zip(&self.window).enumerate() {
@@ -189,20 +239,82 @@ impl Stft {
                 };
                 *o = x * w;
             }
+            if let Plan::Packed { buf, .. } = &mut self.plan {
+                for (c, x) in buf.iter_mut().zip(self.frame.chunks_exact(2)) {
+                    c.re = x[0];
+                    c.im = x[1];
+                }
+            }
+        }
+        match &mut self.plan {
+            Plan::Packed {
+                fft, buf, scratch, ..
+            } => {
+                fft.process_with_scratch(buf, scratch);
+                Ok(())
+            }
+            Plan::Real {
+                fft,
+                spectrum,
+                scratch,
+            } => fft
+                .process_with_scratch(&mut self.frame, spectrum, scratch)
+                .map_err(|e| MfccError::Fft {
+                    message: e.to_string(),
+                }),
         }
     }
 
-    fn run_fft(&mut self) -> Result<(), MfccError> {
-        self.fft
-            .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
-            .map_err(|e| MfccError::Fft {
-                message: e.to_string(),
-            })
+    /// Writes `|X[k]|^2` of the last transformed frame into `out` (length `n_bins`).
+    #[inline]
+    fn power_out<T: From<f32> + Copy>(&self, out: &mut [T]) {
+        match &self.plan {
+            Plan::Packed {
+                buf, tw_re, tw_im, ..
+            } => {
+                // X[k] = (A - i W^k B) / 2 with A = Z[k] + conj(Z[N-k]), B = Z[k] - conj(Z[N-k])
+                let half = buf.len();
+                let z0 = buf[0];
+                out[0] = T::from((z0.re + z0.im) * (z0.re + z0.im));
+                out[half] = T::from((z0.re - z0.im) * (z0.re - z0.im));
+                let body = &mut out[1..half];
+                let fwd = &buf[1..half];
+                let rev = fwd.iter().rev(); // Z[N - k] for k = 1..N
+                let tw = tw_re[1..half].iter().zip(&tw_im[1..half]);
+                for (((o, zk), zr), (&wr, &wi)) in body.iter_mut().zip(fwd).zip(rev).zip(tw) {
+                    let (ar, ai) = (zk.re + zr.re, zk.im - zr.im);
+                    let (br, bi) = (zk.re - zr.re, zk.im + zr.im);
+                    let tr = wr * br - wi * bi;
+                    let ti = wr * bi + wi * br;
+                    let xr = ar + ti;
+                    let xi = ai - tr;
+                    *o = T::from(0.25 * (xr * xr + xi * xi));
+                }
+            }
+            Plan::Real { spectrum, .. } => {
+                for (o, c) in out.iter_mut().zip(spectrum) {
+                    *o = T::from(c.re * c.re + c.im * c.im);
+                }
+            }
+        }
+    }
+
+    /// Power spectrum of frame `t` into `out` without argument checks (internal hot path).
+    #[inline]
+    pub(crate) fn power_frame_unchecked<T: From<f32> + Copy>(
+        &mut self,
+        samples: &[f32],
+        t: usize,
+        out: &mut [T],
+    ) -> Result<(), MfccError> {
+        self.transform(samples, t)?;
+        self.power_out(out);
+        Ok(())
     }
 
     /// Power spectrum `|X_t[k]|^2` of frame `t` into `out` (shape `[n_bins]`, power units,
-    /// unnormalised DFT as numpy's `rfft`). Does not allocate. The caller guarantees
-    /// `samples` is non-empty and `t < n_frames(samples.len())`; no finiteness check here.
+    /// unnormalised DFT as numpy's `rfft`). Does not allocate. Frames past the end of the
+    /// signal read padding. No finiteness check here.
     ///
     /// # Errors
     /// [`MfccError::ShapeMismatch`] if `out.len() != n_bins`, [`MfccError::EmptyInput`].
@@ -222,18 +334,14 @@ impl Stft {
                 actual: vec![out.len()],
             });
         }
-        self.load_frame(samples, t);
-        self.run_fft()?;
-        for (o, c) in out.iter_mut().zip(&self.spectrum) {
-            *o = c.re * c.re + c.im * c.im;
-        }
-        Ok(())
+        self.power_frame_unchecked(samples, t, out)
     }
 
-    /// Complex spectrum of frame `t` (shape `[n_bins]`), borrowed from the internal buffer.
+    /// Complex spectrum `X_t[k]` of frame `t` (shape `[n_bins]`, numpy `rfft` convention),
+    /// borrowed from an internal buffer.
     ///
     /// # Errors
-    /// As [`Stft::power_frame`].
+    /// [`MfccError::EmptyInput`].
     pub fn spectrum_frame(
         &mut self,
         samples: &[f32],
@@ -242,9 +350,34 @@ impl Stft {
         if samples.is_empty() {
             return Err(MfccError::EmptyInput);
         }
-        self.load_frame(samples, t);
-        self.run_fft()?;
-        Ok(&self.spectrum)
+        self.transform(samples, t)?;
+        match &mut self.plan {
+            Plan::Packed {
+                buf,
+                tw_re,
+                tw_im,
+                spectrum,
+                ..
+            } => {
+                let half = buf.len();
+                for (k, x) in spectrum.iter_mut().enumerate() {
+                    let zk = buf[k % half];
+                    let zr = buf[(half - k % half) % half];
+                    let (ar, ai) = (zk.re + zr.re, zk.im - zr.im);
+                    let (br, bi) = (zk.re - zr.re, zk.im + zr.im);
+                    let (wr, wi) = if k == half {
+                        (-1.0, 0.0)
+                    } else {
+                        (tw_re[k], tw_im[k])
+                    };
+                    let tr = wr * br - wi * bi;
+                    let ti = wr * bi + wi * br;
+                    *x = Complex::new(0.5 * (ar + ti), 0.5 * (ai - tr));
+                }
+                Ok(spectrum)
+            }
+            Plan::Real { spectrum, .. } => Ok(spectrum),
+        }
     }
 
     /// Power spectrogram `|STFT|^2`, shape `[n_bins, frames]` (librosa orientation), power units.
@@ -297,21 +430,26 @@ mod tests {
     /// Power spectrum against a naive f64 DFT of the same padded, windowed frame.
     #[test]
     fn power_matches_naive_dft() {
-        let n_fft = 64;
         let hop = 16;
         let x: Vec<f32> = (0..150)
             .map(|i| ((i as f32 * 0.37).sin() + 0.3 * (i as f32 * 1.9).cos()) * 0.5)
             .collect();
-        for mode in [PadMode::Constant, PadMode::Reflect] {
+        for (mode, n_fft) in [
+            (PadMode::Constant, 64),
+            (PadMode::Reflect, 64),
+            (PadMode::Constant, 63),
+            (PadMode::Reflect, 50),
+        ] {
             let mut stft = Stft::new(n_fft, hop, 48, true, mode).unwrap();
             let s = stft.power_spectrogram(&x).unwrap();
             let w = hann_window(n_fft, 48);
+            let lpad = n_fft / 2;
             let frames = stft.n_frames(x.len()).unwrap();
             assert_eq!(s.dim(), (n_fft / 2 + 1, frames));
             for t in 0..frames {
                 let frame: Vec<f64> = (0..n_fft)
                     .map(|i| {
-                        let idx = (t * hop + i) as isize - (n_fft / 2) as isize;
+                        let idx = (t * hop + i) as isize - lpad as isize;
                         let v = if idx >= 0 && (idx as usize) < x.len() {
                             x[idx as usize]
                         } else if mode == PadMode::Reflect {
