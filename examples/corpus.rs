@@ -102,6 +102,16 @@ enum Cmd {
         study_mfcc: bool,
         #[arg(long)]
         json: bool,
+        /// Write {"paths": [...], "x": [[...]...]} (rows = clips) as JSON to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Time the stages (read, decode, resample, MFCC) on one thread, to see where time goes.
+    Profile {
+        dir: PathBuf,
+        /// librosa 0.6.3 MFCC (reflect padding).
+        #[arg(long)]
+        study_mfcc: bool,
     },
 }
 
@@ -264,6 +274,7 @@ fn main() -> Result<()> {
             no_cache,
             study_mfcc,
             json,
+            out,
         } => {
             let t0 = Instant::now();
             let c = scan_dir(&dir, None)?;
@@ -280,6 +291,11 @@ fn main() -> Result<()> {
             let t1 = Instant::now();
             let f = extract_features(&c.items, &cfg, &opts)?;
             let t_feat = t1.elapsed();
+            if let Some(p) = out {
+                let rows: Vec<Vec<f32>> = f.x.rows().into_iter().map(|r| r.to_vec()).collect();
+                let paths: Vec<&Path> = f.items.iter().map(|i| i.path.as_path()).collect();
+                std::fs::write(&p, json!({ "paths": paths, "x": rows }).to_string())?;
+            }
             for fl in &f.failures {
                 eprintln!("failed {}: {}", fl.path.display(), fl.reason);
             }
@@ -300,6 +316,70 @@ fn main() -> Result<()> {
                     f.cache.path.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default()
                 );
             }
+        }
+        Cmd::Profile { dir, study_mfcc } => {
+            let c = scan_dir(&dir, None)?;
+            let cfg = if study_mfcc {
+                FeatureConfig::study()
+            } else {
+                FeatureConfig::default()
+            };
+            let mut mfcc = ser::mfcc::Mfcc::new(cfg.mfcc.clone())?;
+            let mut rs: Option<ser::audio::Resampler> = None;
+            let (mut t_read, mut t_dec, mut t_rs, mut t_mfcc) = (0.0, 0.0, 0.0, 0.0);
+            let (mut n_in, mut n_out) = (0usize, 0usize);
+            for it in &c.items {
+                let t = Instant::now();
+                let bytes = std::fs::read(&it.path)?;
+                t_read += t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                let a = ser::audio::load_bytes(
+                    &bytes,
+                    &it.path.to_string_lossy(),
+                    &ser::audio::LoadOptions::native_rate(),
+                )?;
+                t_dec += t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                if rs.as_ref().map(|r| r.from_rate()) != Some(a.sample_rate) {
+                    rs = Some(ser::audio::Resampler::new(
+                        a.sample_rate,
+                        cfg.audio.target_rate,
+                    )?);
+                }
+                let y = rs
+                    .as_mut()
+                    .map(|r| r.process(&a.samples))
+                    .transpose()?
+                    .unwrap_or_default();
+                t_rs += t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                let _v = mfcc.compute_mean(&y)?;
+                t_mfcc += t.elapsed().as_secs_f64();
+                n_in += a.samples.len();
+                n_out += y.len();
+            }
+            let total = t_read + t_dec + t_rs + t_mfcc;
+            println!(
+                "{} clips, {} source samples, {} samples at {} Hz, one thread:",
+                c.items.len(),
+                n_in,
+                n_out,
+                cfg.audio.target_rate
+            );
+            println!("  read     {t_read:.3} s");
+            println!(
+                "  decode   {t_dec:.3} s ({:.0} Msamples/s)",
+                n_in as f64 / t_dec / 1e6
+            );
+            println!(
+                "  resample {t_rs:.3} s ({:.0} Msamples/s in)",
+                n_in as f64 / t_rs / 1e6
+            );
+            println!(
+                "  mfcc     {t_mfcc:.3} s ({:.0} Msamples/s)",
+                n_out as f64 / t_mfcc / 1e6
+            );
+            println!("  total    {total:.3} s");
         }
     }
     Ok(())
