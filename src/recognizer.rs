@@ -547,6 +547,24 @@ impl Recognizer {
         })
     }
 
+    /// The model's input for a clip: the mean over time of its MFCCs, `[n_mfcc]` (40 for the
+    /// study's models), computed with the model's feature configuration.
+    pub fn features(&mut self, clip: &Clip) -> Result<Vec<f32>, Error> {
+        if clip.samples.is_empty() {
+            return Err(Error::Empty {
+                input: clip.name.clone(),
+            });
+        }
+        Ok(self
+            .mfcc
+            .compute_mean(&clip.samples)
+            .map_err(|source| Error::Features {
+                input: clip.name.clone(),
+                source,
+            })?
+            .to_vec())
+    }
+
     /// Mean-MFCC features and the model's probabilities (reordered to [`Emotion`] order), with
     /// the time of both stages.
     fn classify(
