@@ -2,25 +2,30 @@
 //! [symphonia] 0.6, mix it down to mono and resample it with [rubato] 5 to the rate the features
 //! expect — what `librosa.load(path, sr=22050)` does.
 //!
-//! ```no_run
+//! ```
 //! use ser_audio::{load, LoadOptions};
 //!
 //! # fn main() -> Result<(), ser_audio::AudioError> {
-//! // librosa.load("clip.wav"): mono, 22050 Hz, whole clip.
-//! let audio = load("tests/data/ravdess/03-01-01-01-01-01-01.wav", &LoadOptions::default())?;
-//! assert_eq!(audio.sample_rate, 22050);
-//! println!("{} samples, {:.2} s, from {} Hz x {} ch", audio.samples.len(),
-//!          audio.duration_secs(), audio.source_rate, audio.source_channels);
+//! # let clip = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/ravdess/03-01-01-01-01-01-01.wav");
+//! // librosa.load(clip): mono, 22050 Hz, whole clip.
+//! let audio = load(clip, &LoadOptions::default())?;
+//! assert_eq!((audio.sample_rate, audio.source_rate, audio.source_channels), (22050, 48000, 1));
+//! assert_eq!(audio.samples.len(), 72838); // ceil(158558 * 22050 / 48000)
 //!
-//! // librosa.load(path, sr=None, offset=0.5, duration=1.0): keep the file's rate.
+//! // librosa.load(clip, sr=None, offset=0.5, duration=1.0): keep the file's rate.
 //! let opts = LoadOptions { target_rate: None, offset: 0.5, duration: Some(1.0) };
-//! let part = load("tests/data/ravdess/03-01-01-01-01-01-01.wav", &opts)?;
+//! let part = load(clip, &opts)?;
 //! assert_eq!(part.samples.len(), 48000);
 //!
 //! // Resampling on its own: plan once, reuse for many clips.
 //! let mut rs = ser_audio::Resampler::new(48000, 22050)?;
 //! let y = rs.process(&part.samples)?;
 //! assert_eq!(y.len(), 22050);
+//!
+//! // Errors name the file and the cause.
+//! let err = ser_audio::load_bytes(b"not audio", "notes.txt", &LoadOptions::default()).unwrap_err();
+//! assert!(matches!(err, ser_audio::AudioError::NotAudio { .. }));
+//! assert!(err.to_string().starts_with("notes.txt: "));
 //! # Ok(())
 //! # }
 //! ```
