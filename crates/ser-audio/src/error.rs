@@ -137,8 +137,10 @@ pub enum AudioError {
     },
 
     /// The resampled output would be longer than [`MAX_SAMPLES`](crate::MAX_SAMPLES).
-    #[error("resampling {input} samples from {from} Hz to {to} Hz gives {output} samples, more than the limit of {limit}")]
+    #[error("{}resampling {input} samples from {from} Hz to {to} Hz gives {output} samples, more than the limit of {limit}", prefix(.path.as_deref()))]
     TooLong {
+        /// The file being loaded; `None` from [`resample`](crate::resample) / [`Resampler`](crate::Resampler).
+        path: Option<PathBuf>,
         /// Input length in samples.
         input: usize,
         /// Output length in samples it would give.
@@ -177,9 +179,13 @@ impl AudioError {
             | AudioError::Empty { path, .. }
             | AudioError::NonFinite { path, .. }
             | AudioError::InvalidOption { path, .. } => Some(path),
-            AudioError::InvalidRate { .. }
-            | AudioError::TooLong { .. }
-            | AudioError::Resample { .. } => None,
+            AudioError::TooLong { path, .. } => path.as_deref(),
+            AudioError::InvalidRate { .. } | AudioError::Resample { .. } => None,
         }
     }
+}
+
+/// `"path: "` for messages about an optional file.
+fn prefix(path: Option<&std::path::Path>) -> String {
+    path.map_or_else(String::new, |p| format!("{}: ", p.display()))
 }

@@ -260,7 +260,27 @@ fn finish(d: Decoded, path: &Path, opts: &LoadOptions) -> Result<Audio, AudioErr
         });
     }
     let (samples, sample_rate) = match opts.target_rate {
-        Some(to) if to != d.rate => (resample(&d.samples, d.rate, to)?, to),
+        Some(to) if to != d.rate => {
+            let y = resample(&d.samples, d.rate, to).map_err(|e| match e {
+                AudioError::TooLong {
+                    input,
+                    output,
+                    limit,
+                    from,
+                    to,
+                    ..
+                } => AudioError::TooLong {
+                    path: Some(path.to_path_buf()),
+                    input,
+                    output,
+                    limit,
+                    from,
+                    to,
+                },
+                other => other,
+            })?;
+            (y, to)
+        }
         _ => (d.samples, d.rate),
     };
     Ok(Audio {

@@ -8,10 +8,11 @@ use rubato::{
 
 use crate::AudioError;
 
-/// The longest output, in samples, the resampler will produce: 2^30 (about 13.5 hours at
-/// 22050 Hz, 4 GiB of `f32`). Longer requests fail with [`AudioError::TooLong`] instead of
-/// exhausting memory (a corrupt header can declare an absurd sample rate).
-pub const MAX_SAMPLES: u64 = 1 << 30;
+/// The longest output, in samples, the resampler will produce: 2^28 (about 3.4 hours at
+/// 22050 Hz, 1 GiB of `f32`). Longer requests fail with [`AudioError::TooLong`] instead of
+/// exhausting memory (a small corrupt file can declare a sample rate of 1 Hz, which would
+/// otherwise be upsampled 22050-fold).
+pub const MAX_SAMPLES: u64 = 1 << 28;
 
 /// Target FFT block length (input and output side) for the synchronous FFT resampler. Longer
 /// blocks give a sharper anti-alias filter; 2048 puts the 48 kHz -> 22050 Hz cutoff at about
@@ -197,6 +198,7 @@ impl Resampler {
         let want = self.output_len(input.len());
         if want > MAX_SAMPLES {
             return Err(AudioError::TooLong {
+                path: None,
                 input: input.len(),
                 output: want,
                 limit: MAX_SAMPLES,
@@ -204,7 +206,7 @@ impl Resampler {
                 to: self.to,
             });
         }
-        // want <= 2^30 fits in usize on every platform this crate supports (>= 32-bit).
+        // want <= 2^28 fits in usize on every platform this crate supports (>= 32-bit).
         let want = want as usize;
         let (from, to) = (self.from, self.to);
         let engine = match &mut self.engine {

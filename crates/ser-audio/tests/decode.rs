@@ -517,3 +517,29 @@ fn symphonia_panic_on_huge_channel_count_becomes_corrupt() {
     assert!(matches!(e, AudioError::Corrupt { .. }), "{e:?}");
     assert!(e.to_string().contains("many_channels.wav"));
 }
+
+#[test]
+fn absurd_upsampling_is_refused_with_the_file_named() {
+    // A (valid) WAV at 1 Hz: resampling its 20000 frames to 22050 Hz would give 441 M samples.
+    let bytes = wav_mono(Enc::I16, 1, &vec![0.1; 20_000]);
+    let e = load_bytes(&bytes, "one_hz.wav", &LoadOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            AudioError::TooLong {
+                output: 441_000_000,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().starts_with("one_hz.wav: "), "{e}");
+    // At its own rate it loads.
+    assert_eq!(
+        load_bytes(&bytes, "one_hz.wav", &native())
+            .unwrap()
+            .samples
+            .len(),
+        20_000
+    );
+}
