@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release --example corpus -- scan DIR [--json] [--no-duplicates] [--force KIND]
 //! cargo run --release --example corpus -- split DIR --protocol speaker-kfold --folds 6 [--json]
-//! cargo run --release --example corpus -- split DIR --protocol study [--av-twins] [--json]
+//! cargo run --release --example corpus -- split DIR [DIR...] --protocol study [--av-twins] [--json]
 //! cargo run --release --example corpus -- split DIR --protocol stratified --seed 1 [--json]
 //! cargo run --release --example corpus -- split DIR --protocol loso [--json]
 //! cargo run --release --example corpus -- features DIR [--cache target/ser-cache] [--no-cache]
@@ -17,6 +17,15 @@
 //! `split --out FILE` writes the full split (every file, every side) as JSON.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+
+/// `println!` that returns an error instead of panicking when stdout is closed (`| head`).
+macro_rules! out {
+    ($($t:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($t)*)?
+    };
+}
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -67,7 +76,9 @@ enum Cmd {
     },
     /// Print a split.
     Split {
-        dir: PathBuf,
+        /// One or more corpus directories, concatenated in the order given (study protocol).
+        #[arg(required = true, num_args = 1..)]
+        dirs: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "speaker-kfold")]
         protocol: ProtocolArg,
         #[arg(long, default_value_t = 6)]
@@ -128,6 +139,18 @@ fn scan_dir(dir: &Path, force: Option<&str>) -> Result<Corpus> {
 }
 
 fn main() -> Result<()> {
+    match run() {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        r => r,
+    }
+}
+
+fn run() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Scan {
             dir,
@@ -149,7 +172,7 @@ fn main() -> Result<()> {
                         "path": it.path, "corpus": it.corpus, "emotion": it.emotion,
                         "speaker": it.speaker, "gender": it.gender,
                     });
-                    println!("{line}");
+                    out!("{line}");
                 }
                 let summary = json!({
                     "clips": c.items.len(),
@@ -158,9 +181,9 @@ fn main() -> Result<()> {
                     "twins": twins,
                     "undecodable": undecodable,
                 });
-                println!("{summary}");
+                out!("{summary}");
             } else {
-                println!(
+                out!(
                     "{}: {} clips, {} rejected",
                     dir.display(),
                     c.items.len(),
@@ -171,41 +194,41 @@ fn main() -> Result<()> {
                     *by_corpus.entry(it.corpus.to_string()).or_insert(0usize) += 1;
                 }
                 for (k, n) in by_corpus {
-                    println!("  {k}: {n} clips");
+                    out!("  {k}: {n} clips");
                 }
                 let counts = c.emotion_counts();
                 let per: Vec<String> = ser::corpus::Emotion::ALL
                     .iter()
                     .map(|e| format!("{e} {}", counts[e.index()]))
                     .collect();
-                println!("  emotions: {}", per.join(", "));
-                println!("  speakers: {}", c.speakers().len());
+                out!("  emotions: {}", per.join(", "));
+                out!("  speakers: {}", c.speakers().len());
                 for r in &c.rejected {
-                    println!("  rejected {}: {}", r.path.display(), r.reason);
+                    out!("  rejected {}: {}", r.path.display(), r.reason);
                 }
                 match &dups {
-                    None => println!("  duplicates: not checked (--no-duplicates)"),
+                    None => out!("  duplicates: not checked (--no-duplicates)"),
                     Some(d) => {
-                        println!("  duplicate groups (identical samples): {}", d.len());
+                        out!("  duplicate groups (identical samples): {}", d.len());
                         for g in d {
                             let names: Vec<String> =
                                 g.iter().map(|p| p.display().to_string()).collect();
-                            println!("    {}", names.join(" == "));
+                            out!("    {}", names.join(" == "));
                         }
                     }
                 }
                 for f in &undecodable {
-                    println!("  undecodable {}: {}", f.path.display(), f.reason);
+                    out!("  undecodable {}: {}", f.path.display(), f.reason);
                 }
-                println!("  twin groups (same performance): {}", twins.len());
+                out!("  twin groups (same performance): {}", twins.len());
                 for g in twins.iter().take(10) {
                     let names: Vec<String> = g.iter().map(|p| p.display().to_string()).collect();
-                    println!("    {}", names.join(" ~ "));
+                    out!("    {}", names.join(" ~ "));
                 }
             }
         }
         Cmd::Split {
-            dir,
+            dirs,
             protocol,
             folds,
             validation_folds,
@@ -215,7 +238,11 @@ fn main() -> Result<()> {
             json,
             out,
         } => {
-            let c = scan_dir(&dir, None)?;
+            let parts = dirs
+                .iter()
+                .map(|d| scan_dir(d, None))
+                .collect::<Result<Vec<_>>>()?;
+            let c = Corpus::concat(parts);
             for r in &c.rejected {
                 eprintln!("rejected {}: {}", r.path.display(), r.reason);
             }
@@ -244,7 +271,7 @@ fn main() -> Result<()> {
                             },
                         )?
                     };
-                    print_split(&split, &dups, json);
+                    print_split(&split, &dups, json)?;
                     if let Some(p) = out {
                         std::fs::write(&p, serde_json::to_string_pretty(&split)?)?;
                     }
@@ -261,7 +288,7 @@ fn main() -> Result<()> {
                         };
                         speaker_kfold(&c.items, &dups, &cfg)?
                     };
-                    print_folds(&f, &dups, json);
+                    print_folds(&f, &dups, json)?;
                     if let Some(p) = out {
                         std::fs::write(&p, serde_json::to_string_pretty(&f)?)?;
                     }
@@ -300,7 +327,7 @@ fn main() -> Result<()> {
                 eprintln!("failed {}: {}", fl.path.display(), fl.reason);
             }
             if json {
-                println!(
+                out!(
                     "{}",
                     json!({
                         "clips": f.items.len(), "failures": f.failures, "shape": f.x.shape(),
@@ -309,7 +336,7 @@ fn main() -> Result<()> {
                     })
                 );
             } else {
-                println!(
+                out!(
                     "{} clips -> x {:?} in {:.3} s (scan {:.3} s); {} failed; cache {:?}: {} hits, {} computed{}",
                     c.items.len(), f.x.shape(), t_feat.as_secs_f64(), t_scan.as_secs_f64(), f.failures.len(),
                     f.cache.status, f.cache.hits, f.cache.misses,
@@ -359,64 +386,73 @@ fn main() -> Result<()> {
                 n_out += y.len();
             }
             let total = t_read + t_dec + t_rs + t_mfcc;
-            println!(
+            out!(
                 "{} clips, {} source samples, {} samples at {} Hz, one thread:",
                 c.items.len(),
                 n_in,
                 n_out,
                 cfg.audio.target_rate
             );
-            println!("  read     {t_read:.3} s");
-            println!(
+            out!("  read     {t_read:.3} s");
+            out!(
                 "  decode   {t_dec:.3} s ({:.0} Msamples/s)",
                 n_in as f64 / t_dec / 1e6
             );
-            println!(
+            out!(
                 "  resample {t_rs:.3} s ({:.0} Msamples/s in)",
                 n_in as f64 / t_rs / 1e6
             );
-            println!(
+            out!(
                 "  mfcc     {t_mfcc:.3} s ({:.0} Msamples/s)",
                 n_out as f64 / t_mfcc / 1e6
             );
-            println!("  total    {total:.3} s");
+            out!("  total    {total:.3} s");
         }
     }
     Ok(())
 }
 
-fn print_split(s: &Split, dups: &[Vec<PathBuf>], json: bool) {
+fn print_split(s: &Split, dups: &[Vec<PathBuf>], json: bool) -> Result<()> {
     let leaks = s.leaks(dups);
+    let kinds = ["speaker", "performance", "duplicate"];
+    let count = |k: &str| leaks.iter().filter(|l| l.starts_with(k)).count();
+    let example = |k: &str| leaks.iter().find(|l| l.starts_with(k)).cloned();
     if json {
-        println!(
+        out!(
             "{}",
             json!({
                 "protocol": s.protocol, "items": s.items.len(),
                 "train": s.train.len(), "validation": s.validation.len(), "test": s.test.len(),
-                "leaks": leaks.len(), "leak_examples": leaks.iter().take(5).collect::<Vec<_>>(),
+                "speakers_on_two_sides": count("speaker"),
+                "performances_on_two_sides": count("performance"),
+                "duplicates_on_two_sides": count("duplicate"),
+                "leak_examples": kinds.iter().filter_map(|k| example(k)).collect::<Vec<_>>(),
             })
         );
     } else {
-        println!("{:?}", s.protocol);
-        println!(
+        out!("{:?}", s.protocol);
+        out!(
             "  items {}: train {}, validation {}, test {}",
             s.items.len(),
             s.train.len(),
             s.validation.len(),
             s.test.len()
         );
-        println!("  leaks across sides: {}", leaks.len());
-        for l in leaks.iter().take(5) {
-            println!("    {l}");
+        for k in kinds {
+            out!("  {k}s on two sides: {}", count(k));
+            if let Some(e) = example(k) {
+                out!("    e.g. {e}");
+            }
         }
     }
+    Ok(())
 }
 
-fn print_folds(f: &SpeakerFolds, dups: &[Vec<PathBuf>], json: bool) {
+fn print_folds(f: &SpeakerFolds, dups: &[Vec<PathBuf>], json: bool) -> Result<()> {
     for (k, fold) in f.folds.iter().enumerate() {
         let leaks = f.split(k).map(|s| s.leaks(dups).len()).unwrap_or(0);
         if json {
-            println!(
+            out!(
                 "{}",
                 json!({
                     "fold": k, "test_speakers": fold.test_speakers, "validation_speakers": fold.validation_speakers,
@@ -425,7 +461,7 @@ fn print_folds(f: &SpeakerFolds, dups: &[Vec<PathBuf>], json: bool) {
                 })
             );
         } else {
-            println!(
+            out!(
                 "fold {k}: test {} ({} clips) | validation {} ({} clips) | train {} speakers ({} clips) | leaks {leaks}",
                 fold.test_speakers.join(" "), fold.test.len(),
                 fold.validation_speakers.join(" "), fold.validation.len(),
@@ -433,4 +469,5 @@ fn print_folds(f: &SpeakerFolds, dups: &[Vec<PathBuf>], json: bool) {
             );
         }
     }
+    Ok(())
 }
