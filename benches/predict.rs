@@ -65,5 +65,11 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(group, benches);
+// No plots: criterion's plotters backend panics rendering text with the workspace's plotters
+// features (ab_glyph without a registered font); the numbers are what we report anyway.
+criterion_group! {
+    name = group;
+    config = Criterion::default().without_plots();
+    targets = benches
+}
 criterion_main!(group);
