@@ -322,3 +322,36 @@ fn detection_and_forcing() {
     }
     assert!("xyz".parse::<CorpusKind>().is_err());
 }
+
+proptest::proptest! {
+    /// No file name, however odd, makes the parsers panic; whatever parses under detection
+    /// also parses when that scheme is forced, with the same result.
+    #[test]
+    fn arbitrary_names_never_panic(name in "\\PC{0,24}", dir in "[A-Z]{0,3}") {
+        let path = Path::new(&dir).join(&name);
+        let detected = detect(&name);
+        let r = parse_path(&path, None);
+        if let Ok(p) = &r {
+            proptest::prop_assert_eq!(Some(p.kind()), detected);
+            proptest::prop_assert_eq!(parse_path(&path, Some(p.kind())).unwrap(), p.clone());
+        }
+        for k in CorpusKind::ALL {
+            let _ = parse_path(&path, Some(k));
+        }
+    }
+
+    /// Structured near-misses of RAVDESS names: parse iff every field is in range.
+    #[test]
+    fn ravdess_fields_in_range(f in proptest::array::uniform7(0u8..=30), ext in "[a-z]{0,4}") {
+        let stem = f.iter().map(|x| format!("{x:02}")).collect::<Vec<_>>().join("-");
+        let name = if ext.is_empty() { stem.clone() } else { format!("{stem}.{ext}") };
+        let ranges = [3u8, 2, 8, 2, 2, 2, 24];
+        let in_range = f.iter().zip(ranges).all(|(&x, hi)| (1..=hi).contains(&x));
+        let valid = in_range && !(f[1] == 2 && f[2] > 6) && !(f[2] == 1 && f[3] == 2);
+        let r = RavdessName::parse(&name);
+        proptest::prop_assert_eq!(r.is_ok(), valid, "{}: {:?}", name, r);
+        if let Ok(p) = r {
+            proptest::prop_assert_eq!(p.stem(), stem);
+        }
+    }
+}
