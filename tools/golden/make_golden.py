@@ -15,6 +15,7 @@ The two RAVDESS excerpts come from tests/data/ravdess/ (RAVDESS, Livingstone & R
 CC BY-NC-SA 4.0): loaded with librosa.load(sr=22050) (soxr_hq), then 1.0 s cut out.
 """
 import argparse
+import glob
 import json
 import os
 import sys
@@ -124,6 +125,18 @@ def main():
     m = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=40, htk=True, mel_norm=None, fmin=50.0, fmax=8000.0, n_mels=64)
     add("ravdess_neutral__htk_nonorm", "ravdess_neutral", "mfcc",
         {"n_mfcc": 40, "pad_mode": "constant", "mel_scale": "htk", "mel_norm": "none", "fmin": 50.0, "fmax": 8000.0, "n_mels": 64}, m)
+
+    # Full path (decode + soxr_hq resample + MFCC) per-clip means of the committed fixtures,
+    # for the ser-audio + ser-mfcc pipeline test (tests/mfcc_pipeline.rs in the root package).
+    manifest["full_path_means"] = []
+    for sub in ["ravdess", "savee"]:
+        for path in sorted(glob.glob(os.path.join(repo, "tests", "data", sub, "*.wav"))):
+            y, sr = librosa.load(path, sr=SR)
+            entry = {"file": os.path.relpath(path, repo), "n_samples": int(len(y))}
+            for pad in ["constant", "reflect"]:
+                m = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=40, pad_mode=pad)
+                entry[f"mean_{pad}"] = [float(v) for v in m.mean(axis=1)]
+            manifest["full_path_means"].append(entry)
 
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
