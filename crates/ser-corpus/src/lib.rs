@@ -13,6 +13,26 @@
 //! - [`features`]: mean-MFCC vectors for a whole corpus (rayon, progress, on-disk cache) and
 //!   duplicate detection by decoded samples.
 //!
+//! ```
+//! use ser_corpus::split::{speaker_kfold, SpeakerFoldConfig};
+//! use ser_corpus::{Emotion, Gender, Item, RavdessName};
+//!
+//! # fn main() -> Result<(), ser_corpus::CorpusError> {
+//! let name = RavdessName::parse("03-01-05-02-01-01-12.wav")?;
+//! assert_eq!((name.emotion, name.actor, name.gender()), (Emotion::Angry, 12, Gender::Female));
+//! assert_eq!(RavdessName::parse("03-01-09-01-01-01-01.wav").unwrap_err().to_string(),
+//!            "RAVDESS name \"03-01-09-01-01-01-01.wav\": emotion 09 out of 01..08");
+//!
+//! // Labelling needs only the names; `scan(dir)` does this for a whole tree.
+//! let items: Vec<Item> = (1..=8)
+//!     .map(|actor| Item::from_path(format!("03-01-03-01-01-01-{actor:02}.wav"), None))
+//!     .collect::<Result<_, _>>()?;
+//! let folds = speaker_kfold(&items, &[], &SpeakerFoldConfig { folds: 4, ..Default::default() })?;
+//! assert_eq!(folds.folds[0].test_speakers, ["ravdess:01", "ravdess:02"]); // one man, one woman
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! RAVDESS (Livingstone & Russo 2018, doi:10.1371/journal.pone.0196391) is CC BY-NC-SA 4.0.
 
 mod emotion;
