@@ -1,0 +1,389 @@
+//! Training: reproducibility, resume, early stopping, learning, checkpoints.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use ndarray::Array2;
+use ser_models::{
+    Arch, Classifier, Dataset, EarlyStopping, LrSchedule, ModelConfig, OptimizerConfig,
+    TrainConfig, Trainer, EMOTION_LABELS,
+};
+
+fn labels() -> Vec<String> {
+    EMOTION_LABELS.iter().map(|s| s.to_string()).collect()
+}
+
+/// Separable synthetic data: class c has a bump at coefficient 5c, plus seeded noise, offset like
+/// MFCC means (large first coefficient).
+fn synthetic(n: usize, seed: u64) -> Dataset {
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut next = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 33) as f64 / (1u64 << 31) as f64) as f32 - 0.5
+    };
+    let mut x = Array2::zeros((n, 40));
+    let mut y = Vec::with_capacity(n);
+    for i in 0..n {
+        let c = i % 8;
+        for j in 0..40 {
+            x[[i, j]] = 4.0 * next()
+                + if j / 5 == c { 6.0 } else { 0.0 }
+                + if j == 0 { -300.0 } else { 0.0 };
+        }
+        y.push(c);
+    }
+    Dataset::new(x, y).unwrap()
+}
+
+fn trainer(arch: Arch, cfg: TrainConfig) -> Trainer {
+    Trainer::new(
+        arch.default_config(),
+        cfg,
+        ser_mfcc::MfccConfig::librosa_0_6(),
+        labels(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn same_seed_same_weights_and_history_bit_for_bit() {
+    let data = synthetic(64, 1);
+    let val = synthetic(16, 2);
+    for arch in Arch::ALL {
+        let cfg = TrainConfig {
+            epochs: 2,
+            batch_size: 8,
+            seed: 7,
+            ..TrainConfig::default()
+        };
+        let run = || {
+            let mut t = trainer(arch, cfg.clone());
+            t.fit(&data, Some(&val), "synthetic", &mut |_| {}).unwrap();
+            let c = t.classifier().unwrap();
+            let mut w: Vec<(String, Vec<f32>)> = c
+                .weights()
+                .unwrap()
+                .into_iter()
+                .map(|(k, v)| (k, v.flatten_all().unwrap().to_vec1().unwrap()))
+                .collect();
+            w.sort_by(|a, b| a.0.cmp(&b.0));
+            (w, t.record().history.clone())
+        };
+        let (w1, h1) = run();
+        let (w2, h2) = run();
+        assert_eq!(h1.len(), 2);
+        for (a, b) in h1.iter().zip(&h2) {
+            assert_eq!(a.train_loss.to_bits(), b.train_loss.to_bits(), "{arch:?}");
+            assert_eq!(a.val_loss.map(f64::to_bits), b.val_loss.map(f64::to_bits));
+        }
+        for ((na, a), (nb, b)) in w1.iter().zip(&w2) {
+            assert_eq!(na, nb);
+            assert!(
+                a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{arch:?} {na}"
+            );
+        }
+        // A different seed gives different weights.
+        let mut t = trainer(
+            arch,
+            TrainConfig {
+                seed: 8,
+                ..cfg.clone()
+            },
+        );
+        t.fit(&data, Some(&val), "synthetic", &mut |_| {}).unwrap();
+        assert_ne!(
+            t.record().history[0].train_loss.to_bits(),
+            h1[0].train_loss.to_bits()
+        );
+    }
+}
+
+#[test]
+fn every_architecture_learns_separable_data() {
+    let data = synthetic(256, 3);
+    let val = synthetic(64, 4);
+    for arch in Arch::ALL {
+        let optimizer = match arch {
+            Arch::D => OptimizerConfig::rmsprop(1e-3),
+            _ => OptimizerConfig::adam(),
+        };
+        let cfg = TrainConfig {
+            epochs: 25,
+            batch_size: 16,
+            seed: 1,
+            optimizer,
+            standardize: true,
+            ..TrainConfig::default()
+        };
+        let mut t = trainer(arch, cfg);
+        let mut seen = 0;
+        t.fit(&data, Some(&val), "synthetic", &mut |_| seen += 1)
+            .unwrap();
+        assert_eq!(seen, 25);
+        let last = t.record().history.last().unwrap();
+        assert!(last.val_accuracy.unwrap() > 0.9, "{arch:?}: {last:?}");
+        assert!(last.train_loss < t.record().history[0].train_loss);
+        // The classifier applies the stored normalisation to raw features.
+        let c = t.classifier().unwrap();
+        assert!(c.meta().normalization.is_some());
+        let pred = ser_models::predict_classes(&c, val.features.view()).unwrap();
+        let acc =
+            pred.iter().zip(&val.labels).filter(|(p, y)| p == y).count() as f64 / val.len() as f64;
+        assert!(
+            (acc - last.val_accuracy.unwrap()).abs() < 1e-9,
+            "{arch:?} {acc}"
+        );
+    }
+}
+
+#[test]
+fn batch_size_one_works() {
+    let data = synthetic(16, 5);
+    let mut t = trainer(
+        Arch::B,
+        TrainConfig {
+            epochs: 1,
+            batch_size: 1,
+            ..TrainConfig::default()
+        },
+    );
+    t.fit(&data, None, "synthetic", &mut |_| {}).unwrap();
+    assert_eq!(t.record().optimizer_steps, 16);
+    assert!(t.record().history[0].val_loss.is_none());
+}
+
+#[test]
+fn resume_gives_the_uninterrupted_result() {
+    let data = synthetic(48, 6);
+    let val = synthetic(16, 7);
+    for arch in [Arch::A, Arch::C] {
+        let cfg = TrainConfig {
+            epochs: 4,
+            batch_size: 8,
+            seed: 3,
+            standardize: true,
+            lr_schedule: LrSchedule::Cosine { min_lr: 1e-4 },
+            early_stopping: Some(EarlyStopping {
+                patience: 10,
+                ..EarlyStopping::default()
+            }),
+            ..TrainConfig::default()
+        };
+        let mut full = trainer(arch, cfg.clone());
+        full.fit(&data, Some(&val), "synthetic", &mut |_| {})
+            .unwrap();
+
+        let dir2 = tempfile::tempdir().unwrap();
+        let mut prefix = trainer(
+            arch,
+            TrainConfig {
+                epochs: 4,
+                ..cfg.clone()
+            },
+        )
+        .with_checkpoint_dir(dir2.path());
+        let mut stop_after = 0;
+        // Emulate a crash after epoch 2: the checkpoint of epoch 2 is written after its callback,
+        // so copy it away in the callback of epoch 3.
+        let snap = tempfile::tempdir().unwrap();
+        prefix
+            .fit(&data, Some(&val), "synthetic", &mut |r| {
+                stop_after = r.epoch;
+                if r.epoch == 3 {
+                    for f in ["model.json", "model.safetensors", "train_state.safetensors"] {
+                        std::fs::copy(dir2.path().join(f), snap.path().join(f)).unwrap();
+                    }
+                }
+            })
+            .unwrap();
+        assert_eq!(stop_after, 4);
+        let mut resumed = Trainer::resume(snap.path()).unwrap();
+        assert_eq!(resumed.record().history.len(), 2);
+        resumed
+            .fit(&data, Some(&val), "synthetic", &mut |_| {})
+            .unwrap();
+        let strip = |t: &Trainer| {
+            t.record()
+                .history
+                .iter()
+                .map(|r| {
+                    (
+                        r.epoch,
+                        r.train_loss.to_bits(),
+                        r.train_accuracy.to_bits(),
+                        r.val_loss.map(f64::to_bits),
+                        r.lr.to_bits(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strip(&resumed), strip(&full), "{arch:?}");
+        let a = full.classifier().unwrap().weights().unwrap();
+        let b = resumed.classifier().unwrap().weights().unwrap();
+        for (k, v) in &a {
+            let x: Vec<f32> = v.flatten_all().unwrap().to_vec1().unwrap();
+            let y: Vec<f32> = b[k].flatten_all().unwrap().to_vec1().unwrap();
+            assert!(
+                x.iter().zip(&y).all(|(p, q)| p.to_bits() == q.to_bits()),
+                "{arch:?} {k}"
+            );
+        }
+        // Resuming with other data is refused.
+        let mut again = Trainer::resume(snap.path()).unwrap();
+        assert!(again
+            .fit(&synthetic(48, 99), Some(&val), "other", &mut |_| {})
+            .is_err());
+    }
+}
+
+#[test]
+fn early_stopping_stops_and_restores_best() {
+    let data = synthetic(64, 8);
+    // Validation labels shuffled: the validation loss soon rises.
+    let mut val = synthetic(32, 9);
+    val.labels.rotate_left(3);
+    let cfg = TrainConfig {
+        epochs: 60,
+        batch_size: 8,
+        early_stopping: Some(EarlyStopping {
+            patience: 3,
+            min_delta: 0.0,
+            restore_best: true,
+        }),
+        ..TrainConfig::default()
+    };
+    let mut t = trainer(Arch::B, cfg);
+    t.fit(&data, Some(&val), "synthetic", &mut |_| {}).unwrap();
+    let r = t.record().clone();
+    assert!(r.stopped_early && r.finished);
+    assert!(r.history.len() < 60);
+    let best = r.best_epoch.unwrap();
+    assert_eq!(r.history.len(), best + 3);
+    // The restored weights give the best epoch's validation loss.
+    let c = t.classifier().unwrap();
+    let p = c.predict_batch(val.features.view()).unwrap();
+    let loss: f64 = val
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| -(f64::from(p[[i, y]])).ln())
+        .sum::<f64>()
+        / 32.0;
+    assert!(
+        (loss - r.best_val_loss.unwrap()).abs() < 1e-4,
+        "{loss} vs {:?}",
+        r.best_val_loss
+    );
+}
+
+#[test]
+fn checkpoint_round_trip_and_atomic_files() {
+    let data = synthetic(32, 10);
+    let mut t = trainer(
+        Arch::D,
+        TrainConfig {
+            epochs: 1,
+            batch_size: 8,
+            standardize: true,
+            ..TrainConfig::default()
+        },
+    );
+    t.fit(&data, None, "synthetic for the round trip", &mut |_| {})
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    t.save(dir.path()).unwrap();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains(".tmp")), "{names:?}");
+    let loaded = Classifier::from_dir(dir.path()).unwrap();
+    let orig = t.classifier().unwrap();
+    let x = data.features.row(3).to_vec();
+    assert_eq!(loaded.predict(&x).unwrap(), orig.predict(&x).unwrap());
+    let rec = loaded.meta().training.as_ref().unwrap();
+    assert_eq!(rec.data.description, "synthetic for the round trip");
+    assert_eq!(rec.data.n_train, 32);
+    assert_eq!(loaded.meta().normalization, orig.meta().normalization);
+    assert!(matches!(loaded.model_config(), ModelConfig::D(_)));
+    // Truncated weight file on disk.
+    let w = std::fs::read(dir.path().join("model.safetensors")).unwrap();
+    std::fs::write(dir.path().join("model.safetensors"), &w[..w.len() / 2]).unwrap();
+    assert!(matches!(
+        Classifier::from_dir(dir.path()),
+        Err(ser_models::ModelError::Weights { .. })
+    ));
+    // Missing directory.
+    assert!(matches!(
+        Classifier::from_dir(dir.path().join("nope")),
+        Err(ser_models::ModelError::Io { .. })
+    ));
+}
+
+#[test]
+fn invalid_training_input_is_an_error() {
+    let mut t = trainer(
+        Arch::B,
+        TrainConfig {
+            epochs: 1,
+            ..TrainConfig::default()
+        },
+    );
+    let bad = Dataset::new(Array2::zeros((4, 40)), vec![0, 1, 2, 8]).unwrap();
+    assert!(matches!(
+        t.fit(&bad, None, "", &mut |_| {}),
+        Err(ser_models::ModelError::Label {
+            row: 3,
+            label: 8,
+            ..
+        })
+    ));
+    let narrow = Dataset::new(Array2::zeros((4, 39)), vec![0; 4]).unwrap();
+    assert!(t.fit(&narrow, None, "", &mut |_| {}).is_err());
+    assert!(Dataset::new(Array2::zeros((4, 40)), vec![0; 3]).is_err());
+    let es = TrainConfig {
+        early_stopping: Some(EarlyStopping::default()),
+        ..TrainConfig::default()
+    };
+    let mut t = trainer(Arch::B, es);
+    assert!(t.fit(&synthetic(8, 1), None, "", &mut |_| {}).is_err());
+    assert!(Trainer::new(
+        Arch::B.default_config(),
+        TrainConfig {
+            batch_size: 0,
+            ..TrainConfig::default()
+        },
+        ser_mfcc::MfccConfig::librosa_0_6(),
+        labels()
+    )
+    .is_err());
+}
+
+/// Time per epoch of each model on 1152 vectors (the study's training size for our 6-fold CV),
+/// at batch 32 and batch 1. Run with `cargo test -p ser-models --release --test training -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn epoch_timing() {
+    let data = synthetic(1152, 11);
+    for arch in Arch::ALL {
+        for bs in [32usize, 1] {
+            let epochs = if bs == 1 { 1 } else { 3 };
+            let mut t = trainer(
+                arch,
+                TrainConfig {
+                    epochs,
+                    batch_size: bs,
+                    optimizer: OptimizerConfig::study(arch),
+                    ..TrainConfig::default()
+                },
+            );
+            let start = std::time::Instant::now();
+            t.fit(&data, None, "timing", &mut |_| {}).unwrap();
+            let per = start.elapsed().as_secs_f64() / epochs as f64;
+            println!("model {arch}: batch {bs:>2}: {per:.3} s/epoch (1152 vectors)");
+        }
+    }
+}
