@@ -10,8 +10,9 @@
 //  2. the same with a seed model picked in the model menu;
 //  3. a long recording (bundled clips joined, > 4 s) shows the timeline chart (screenshot);
 //  4. a text file shows the "not an audio file" message (HTTP 415);
-//  5. a file over the upload limit shows the size message (HTTP 413);
-//  6. recording from a (fake) microphone gives a WAV that the server classifies.
+//  5. a damaged WAV shows the could-not-be-analysed message (HTTP 422);
+//  6. a file over the upload limit shows the size message (HTTP 413);
+//  7. recording from a (fake) microphone gives a WAV that the server classifies.
 
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -232,6 +233,12 @@ try {
     assert.ok(!(await page.isVisible("#result")));
   });
 
+  await check("a damaged WAV shows the could-not-be-analysed message (HTTP 422)", async () => {
+    assert.equal(await uploadAndPredict(page, data("broken/truncated.wav")), 422);
+    await page.waitForSelector("#error", { state: "visible" });
+    assert.match(await page.textContent("#error"), /truncated\.wav.*could not be analysed/);
+  });
+
   await check(`a file over the ${UPLOAD_LIMIT_MB} MB limit shows the size message (HTTP 413)`, async () => {
     const big = path.join(tmp, "too-long.wav");
     joinWavs([...LONG_PARTS, ...LONG_PARTS, ...LONG_PARTS], big);
@@ -252,8 +259,11 @@ try {
       page.click("#predict-button"),
     ]);
     assert.equal(response.status(), 200, await response.text());
+    const answer = await response.json();
+    assert.ok(answer.duration_s > 1 && answer.duration_s < 5, `recorded ${answer.duration_s} s`);
     const shown = await shownResult(page);
     assert.ok(EMOTIONS.includes(shown.emotion), shown.emotion);
+    assert.equal(shown.emotion, answer.emotion);
   });
 } finally {
   await browser.close();
