@@ -133,8 +133,16 @@ impl MelFilterbank {
             let last = row.iter().rposition(|&w| w != 0.0);
             match (first, last) {
                 (Some(a), Some(b)) => {
-                    ranges.push((a, b + 1 - a, weights.len()));
-                    weights.extend_from_slice(&row[a..=b]);
+                    // Widen the range (with the row's zeros) to a multiple of 4 bins where it
+                    // fits, so the dot product runs without a scalar tail.
+                    let len = (b + 1 - a).div_ceil(4) * 4;
+                    let (a, len) = if len <= n_bins {
+                        (a.min(n_bins - len), len)
+                    } else {
+                        (a, b + 1 - a)
+                    };
+                    ranges.push((a, len, weights.len()));
+                    weights.extend_from_slice(&row[a..a + len]);
                 }
                 _ => ranges.push((0, 0, weights.len())),
             }
@@ -157,7 +165,7 @@ impl MelFilterbank {
         self.n_bins
     }
 
-    /// Number of stored (nonzero-range) weights.
+    /// Number of stored weights (each band's nonzero range, widened to a multiple of 4 bins).
     pub fn nnz(&self) -> usize {
         self.weights.len()
     }
@@ -263,5 +271,6 @@ mod tests {
         // every band has some weight at this resolution
         assert!(fb.ranges.iter().all(|r| r.1 > 0));
         assert!(fb.nnz() < 3 * 1025);
+        assert!(fb.ranges.iter().all(|r| r.1 % 4 == 0 && r.0 + r.1 <= 1025));
     }
 }
