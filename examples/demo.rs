@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release --example demo                    # http://127.0.0.1:8080/
 //! cargo run --release --example demo -- --port 0        # any free port (the URL is printed)
+//! cargo run --release --example demo -- --model runs/b  # also offer a trained checkpoint
 //! ```
 //!
 //! Everything the page needs (HTML, CSS, JS) is embedded in the binary: no CDN, works offline.
@@ -49,6 +50,10 @@ struct Args {
     /// Worker threads handling requests.
     #[arg(long, default_value_t = 4)]
     threads: usize,
+    /// Also offer this checkpoint directory (model.json + model.safetensors) in the model
+    /// menu, e.g. one written by the train example. Repeatable.
+    #[arg(long = "model", value_name = "DIR")]
+    extra_models: Vec<std::path::PathBuf>,
 }
 
 /// The models, loaded once and shared by the workers.
@@ -142,7 +147,8 @@ fn main() -> anyhow::Result<()> {
         args.max_upload_mb
     );
     let mut entries = Vec::new();
-    for choice in ModelChoice::BUILTIN {
+    let extra = args.extra_models.iter().cloned().map(ModelChoice::Dir);
+    for choice in ModelChoice::BUILTIN.into_iter().chain(extra) {
         let recognizer =
             Recognizer::from_choice(&choice).with_context(|| format!("loading model {choice}"))?;
         entries.push((choice, Mutex::new(recognizer)));
@@ -263,7 +269,12 @@ fn predict(app: &App, request: &mut Request, query: &str) -> Reply {
         }
     }
     let Some(recognizer) = app.models.get(&model) else {
-        let known: Vec<String> = ModelChoice::BUILTIN.iter().map(|m| m.to_string()).collect();
+        let known: Vec<String> = app
+            .models
+            .entries
+            .iter()
+            .map(|(m, _)| m.to_string())
+            .collect();
         return Reply::error(
             404,
             format!(
