@@ -153,18 +153,42 @@ impl Lstm {
     }
 
     /// `xs` `[batch, steps, in]` -> last hidden state `[batch, h]`. The input projections of all
-    /// steps are one matmul; each step is one `[b, h] x [h, 4h]` matmul.
+    /// steps are one candle matmul; the recurrence (one `[b, h] x [h, 4h]` matmul per step) and its
+    /// backpropagation through time run in one fused custom op.
     pub fn forward_last(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
         let (b, t, i) = xs.dims3()?;
-        let h = self.hidden;
+        if t == 0 {
+            return Tensor::zeros((b, self.hidden), xs.dtype(), xs.device());
+        }
+        let xp = self.projections(xs, b, t, i)?;
+        xp.apply_op2(
+            &self.recurrent,
+            crate::lstm_op::FusedLstm::new(self.activation),
+        )
+    }
+
+    fn projections(
+        &self,
+        xs: &Tensor,
+        b: usize,
+        t: usize,
+        i: usize,
+    ) -> candle_core::Result<Tensor> {
         // [t, b, 4h], contiguous per step.
-        let xp = xs
-            .transpose(0, 1)?
+        xs.transpose(0, 1)?
             .contiguous()?
             .reshape((t * b, i))?
             .matmul(&self.kernel)?
             .broadcast_add(&self.bias)?
-            .reshape((t, b, 4 * h))?;
+            .reshape((t, b, 4 * self.hidden))
+    }
+
+    /// The same as [`Lstm::forward_last`] built from elementary candle ops (autograd through
+    /// ~15 ops per step): the reference the fused op is tested against.
+    pub fn forward_last_unfused(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
+        let (b, t, i) = xs.dims3()?;
+        let h = self.hidden;
+        let xp = self.projections(xs, b, t, i)?;
         let mut state: Option<(Tensor, Tensor)> = None;
         for step in 0..t {
             let x = xp.get(step)?;
@@ -187,5 +211,198 @@ impl Lstm {
             Some((hn, _)) => Ok(hn),
             None => Tensor::zeros((b, h), xs.dtype(), xs.device()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{DType, Device, Var};
+    use candle_nn::VarMap;
+
+    fn rand_tensor(shape: &[usize], seed: u64, scale: f64) -> Tensor {
+        let mut rng = crate::rng::stream(seed, crate::rng::Purpose::Init, 99);
+        let n: usize = shape.iter().product();
+        let v: Vec<f32> = (0..n)
+            .map(|_| (scale * crate::rng::normal_f64(&mut rng)) as f32)
+            .collect();
+        Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+    }
+
+    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
+    #[test]
+    fn fused_lstm_matches_unfused_forward_and_gradients() {
+        for act in [
+            RecurrentActivation::HardSigmoid,
+            RecurrentActivation::Sigmoid,
+        ] {
+            let vm = VarMap::new();
+            let vb = VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu);
+            let (b, t, h) = (3, 7, 5);
+            let lstm = Lstm::new(1, h, act, vb).unwrap();
+            // Random weights, large enough to visit the hard sigmoid's saturated parts.
+            for (i, var) in vm.all_vars().iter().enumerate() {
+                var.set(&rand_tensor(var.dims(), i as u64, 1.5)).unwrap();
+            }
+            let x = Var::from_tensor(&rand_tensor(&[b, t, 1], 42, 2.0)).unwrap();
+            let w = rand_tensor(&[b, h], 7, 1.0);
+            let fused = lstm.forward_last(x.as_tensor()).unwrap();
+            let unfused = lstm.forward_last_unfused(x.as_tensor()).unwrap();
+            assert!(max_abs_diff(&fused, &unfused) < 1e-5, "{act:?}");
+            let gf = (fused * &w).unwrap().sum_all().unwrap().backward().unwrap();
+            let gu = (unfused * &w)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            for var in vm.all_vars().iter().chain(std::iter::once(&x)) {
+                let a = gf.get(var.as_tensor()).unwrap();
+                let c = gu.get(var.as_tensor()).unwrap();
+                let scale = c
+                    .abs()
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .max(0)
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap()
+                    .max(1.0);
+                assert!(
+                    max_abs_diff(a, c) / scale < 1e-4,
+                    "{act:?} {:?}",
+                    var.dims()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hard_sigmoid_lstm_one_step_by_hand() {
+        // One unit, one step: c = i * tanh(z_c), h = o * tanh(c), gates clip(0.2 z + 0.5, 0, 1).
+        let vm = VarMap::new();
+        let vb = VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu);
+        let lstm = Lstm::new(1, 1, RecurrentActivation::HardSigmoid, vb).unwrap();
+        let data = vm.data().lock().unwrap();
+        data["kernel"]
+            .set(&Tensor::new(&[[1.0f32, 2.0, 0.5, -1.0]], &Device::Cpu).unwrap())
+            .unwrap();
+        data["bias"]
+            .set(&Tensor::new(&[0.1f32, 0.0, 0.0, 4.0], &Device::Cpu).unwrap())
+            .unwrap();
+        drop(data);
+        let x = 0.8f32;
+        let out = lstm
+            .forward_last(&Tensor::new(&[[[x]]], &Device::Cpu).unwrap())
+            .unwrap();
+        let hs = |z: f32| (0.2 * z + 0.5).clamp(0.0, 1.0);
+        let c = hs(x + 0.1) * (0.5 * x).tanh();
+        let want = hs(-x + 4.0) * c.tanh();
+        let got = out.flatten_all().unwrap().to_vec1::<f32>().unwrap()[0];
+        assert!((got - want).abs() < 1e-6, "{got} {want}");
+    }
+
+    #[test]
+    fn max_pool_drops_tail_and_has_correct_gradient() {
+        let (b, c, l, k) = (2, 3, 11, 4);
+        let x = Var::from_tensor(
+            &rand_tensor(&[b, c, l], 5, 1.0)
+                .to_dtype(DType::F64)
+                .unwrap(),
+        )
+        .unwrap();
+        let y = max_pool1d(x.as_tensor(), k).unwrap();
+        assert_eq!(y.dims(), &[b, c, l / k]);
+        let w = rand_tensor(&[b, c, l / k], 6, 1.0)
+            .to_dtype(DType::F64)
+            .unwrap();
+        let loss = |t: &Tensor| {
+            (max_pool1d(t, k).unwrap() * &w)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar::<f64>()
+                .unwrap()
+        };
+        let grads = (y * &w).unwrap().sum_all().unwrap().backward().unwrap();
+        let g: Vec<f64> = grads
+            .get(x.as_tensor())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let base: Vec<f64> = x.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
+        let eps = 1e-6;
+        for i in 0..base.len() {
+            let mut p = base.clone();
+            p[i] += eps;
+            let mut m = base.clone();
+            m[i] -= eps;
+            let tp = Tensor::from_vec(p, (b, c, l), &Device::Cpu).unwrap();
+            let tm = Tensor::from_vec(m, (b, c, l), &Device::Cpu).unwrap();
+            let fd = (loss(&tp) - loss(&tm)) / (2.0 * eps);
+            assert!(
+                (fd - g[i]).abs() < 1e-6,
+                "element {i}: fd {fd} autograd {}",
+                g[i]
+            );
+        }
+        // The tail (positions 8..11) gets no gradient.
+        for bi in 0..b {
+            for ci in 0..c {
+                for li in (l / k) * k..l {
+                    assert_eq!(g[(bi * c + ci) * l + li], 0.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dropout_masks_are_seeded_and_only_in_training() {
+        let x = Tensor::ones((4, 100), DType::F32, &Device::Cpu).unwrap();
+        let a = Dropout::new(0.4, SharedRng::new(3));
+        let b = Dropout::new(0.4, SharedRng::new(3));
+        let ya: Vec<f32> = a
+            .forward_t(&x, true)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let yb: Vec<f32> = b
+            .forward_t(&x, true)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(ya, yb);
+        let zeros = ya.iter().filter(|v| **v == 0.0).count();
+        assert!((120..200).contains(&zeros), "{zeros}");
+        assert!(ya
+            .iter()
+            .all(|v| *v == 0.0 || (*v - 1.0 / 0.6).abs() < 1e-6));
+        let eval: Vec<f32> = a
+            .forward_t(&x, false)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert!(eval.iter().all(|v| *v == 1.0));
     }
 }

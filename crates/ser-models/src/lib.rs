@@ -15,6 +15,7 @@ mod classifier;
 mod config;
 mod error;
 mod layers;
+mod lstm_op;
 mod metrics;
 mod model;
 mod optim;

@@ -368,7 +368,11 @@ fn invalid_training_input_is_an_error() {
 #[ignore]
 fn epoch_timing() {
     let data = synthetic(1152, 11);
+    let only = std::env::var("SER_TIMING_ARCH").ok();
     for arch in Arch::ALL {
+        if only.as_deref().is_some_and(|o| o != arch.letter()) {
+            continue;
+        }
         for bs in [32usize, 1] {
             let epochs = if bs == 1 { 1 } else { 3 };
             let mut t = trainer(
