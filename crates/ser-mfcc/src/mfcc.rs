@@ -22,7 +22,7 @@ use crate::stft::Stft;
 /// Scratch memory (`frames * n_mels` f32 values for the log-mel spectrogram) grows to the
 /// longest input seen and is then reused, so [`Mfcc::compute_into`] does not allocate once
 /// warm and given an output of the right shape.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Mfcc {
     cfg: MfccConfig,
     stft: Stft,

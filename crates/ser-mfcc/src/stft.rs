@@ -78,7 +78,8 @@ fn reflect_index(i: isize, n: usize) -> usize {
 ///
 /// Holds the FFT plan, the window and all scratch buffers; reuse one `Stft` for many
 /// signals. Frame `t` starts at sample `t * hop_length - (center ? n_fft / 2 : 0)`;
-/// samples outside the signal come from the [`PadMode`].
+/// samples outside the signal come from the [`PadMode`]. Cloning shares the FFT plan.
+#[derive(Clone)]
 pub struct Stft {
     n_fft: usize,
     hop_length: usize,
@@ -91,6 +92,7 @@ pub struct Stft {
 }
 
 /// How one frame is transformed.
+#[derive(Clone)]
 enum Plan {
     /// Even `n_fft`: the frame is packed as `n_fft / 2` complex values (even samples real,
     /// odd samples imaginary), transformed by one complex FFT and split into the real

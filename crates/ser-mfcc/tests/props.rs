@@ -248,3 +248,15 @@ fn mean_over_time_of_nothing_is_nan() {
     assert_eq!(m.len(), 4);
     assert!(m.iter().all(|v| v.is_nan()));
 }
+
+#[test]
+fn extractor_is_send_sync_and_clones_independently() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Mfcc>();
+    let mut a = Mfcc::new(MfccConfig::default()).unwrap();
+    let x: Vec<f32> = (0..9000).map(|i| (i as f32 * 0.01).sin()).collect();
+    let want = a.compute(&x).unwrap();
+    let mut b = a.clone();
+    a.compute(&[0.5; 3000]).unwrap(); // different scratch contents in `a`
+    assert_eq!(b.compute(&x).unwrap(), want);
+}
