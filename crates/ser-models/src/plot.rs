@@ -93,6 +93,7 @@ fn curves<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("epoch")
+        .x_label_formatter(&|x| format!("{x:.0}"))
         .y_desc(y_label)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
@@ -169,15 +170,14 @@ fn confusion_draw<DB: DrawingBackend>(
     let s = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(s)?;
     let k = confusion.len();
+    // A segmented range a..b has b - a + 1 segments.
+    let last = k.saturating_sub(1) as i32;
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FONT, 22))
         .margin(15)
         .x_label_area_size(70)
         .y_label_area_size(95)
-        .build_cartesian_2d(
-            (0i32..k as i32).into_segmented(),
-            (0i32..k as i32).into_segmented(),
-        )
+        .build_cartesian_2d((0i32..last).into_segmented(), (0i32..last).into_segmented())
         .map_err(s)?;
     let name = |i: i32| {
         labels
