@@ -243,8 +243,10 @@ impl Clip {
 /// # Ok::<(), ser::Error>(())
 /// ```
 ///
-/// Methods take `&mut self` because the extractor reuses its buffers; use one recognizer per
-/// thread (they are cheap: the default model is embedded) or share one behind a `Mutex`.
+/// Methods take `&mut self` because the extractor reuses its buffers; give each thread its own
+/// recognizer (`clone()` shares the FFT plans and copies the small model) or share one behind a
+/// `Mutex`.
+#[derive(Clone)]
 pub struct Recognizer {
     model: ModelChoice,
     load: LoadOptions,
@@ -642,6 +644,18 @@ mod tests {
         assert_eq!(r.model(), &ModelChoice::Default);
         assert!(r.sample_rate() > 0);
         let _ = Recognizer::default();
+    }
+
+    #[test]
+    fn clones_predict_independently_and_identically() {
+        let mut a = Recognizer::try_default().unwrap();
+        let mut b = a.clone();
+        let samples: Vec<f32> = (0..30000).map(|i| (i as f32 * 0.01).sin() * 0.3).collect();
+        let pa = a.predict_samples(&samples, 22050).unwrap();
+        let pb = std::thread::spawn(move || b.predict_samples(&samples, 22050).unwrap())
+            .join()
+            .unwrap();
+        assert_eq!(pa.probabilities, pb.probabilities);
     }
 
     #[test]
