@@ -9,6 +9,7 @@ use ndarray::{Array2, ArrayView2};
 use crate::checkpoint::{self, CheckpointMeta, CONFIG_FILE, WEIGHTS_FILE};
 use crate::config::ModelConfig;
 use crate::error::{ModelError, Result};
+use crate::fast::FastNet;
 use crate::model::{network_from_tensors, Network};
 
 /// The study's released Keras weights, converted and embedded in the crate.
@@ -83,6 +84,7 @@ impl std::str::FromStr for SeedModel {
 #[derive(Debug, Clone)]
 pub struct Classifier {
     net: Network,
+    fast: FastNet,
     meta: CheckpointMeta,
     tensors: HashMap<String, Tensor>,
 }
@@ -121,7 +123,13 @@ impl Classifier {
     pub fn from_parts(meta: CheckpointMeta, tensors: HashMap<String, Tensor>) -> Result<Self> {
         meta.validate(Path::new("<memory>"))?;
         let net = network_from_tensors(&meta.model, tensors.clone())?;
-        Ok(Self { net, meta, tensors })
+        let fast = FastNet::new(&meta.model, &tensors)?;
+        Ok(Self {
+            net,
+            fast,
+            meta,
+            tensors,
+        })
     }
 
     /// Write a checkpoint directory (atomic file writes).
@@ -174,6 +182,24 @@ impl Classifier {
         if let Some(norm) = &self.meta.normalization {
             norm.apply(&mut x);
         }
+        Ok(softmax(&self.fast.logits(&x)))
+    }
+
+    /// [`Classifier::predict`] through the candle network instead of the plain-Rust path (the
+    /// two agree to float rounding; this one exists for testing and comparison).
+    pub fn predict_candle(&self, features: &[f32]) -> Result<Vec<f32>> {
+        let n = self.input_len();
+        if features.len() != n {
+            return Err(ModelError::Shape {
+                what: "feature vector length",
+                expected: n,
+                actual: features.len(),
+            });
+        }
+        let mut x = features.to_vec();
+        if let Some(norm) = &self.meta.normalization {
+            norm.apply(&mut x);
+        }
         let logits = self
             .net
             .forward_t(&Tensor::from_vec(x, (1, n), &Device::Cpu)?, false)?;
@@ -201,6 +227,14 @@ impl Classifier {
             for row in x.chunks_mut(n) {
                 norm.apply(row);
             }
+        }
+        if self.fast.prefers_batches() {
+            for (i, row) in x.chunks(n).enumerate() {
+                for (j, p) in softmax(&self.fast.logits(row)).into_iter().enumerate() {
+                    out[[i, j]] = p;
+                }
+            }
+            return Ok(out);
         }
         let logits = self
             .net
@@ -230,16 +264,16 @@ pub fn argmax(v: &[f32]) -> usize {
     best
 }
 
+/// Numerically stable softmax of one row of logits, in f64.
+fn softmax(r: &[f32]) -> Vec<f32> {
+    let m = r.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+    let e: Vec<f64> = r.iter().map(|&v| f64::from(v - m).exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.into_iter().map(|v| (v / s) as f32).collect()
+}
+
 /// Numerically stable softmax of each row of `[n, k]` logits, in f64.
 pub(crate) fn softmax_rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
     let rows: Vec<Vec<f32>> = logits.to_vec2()?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let m = r.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-            let e: Vec<f64> = r.iter().map(|&v| f64::from(v - m).exp()).collect();
-            let s: f64 = e.iter().sum();
-            e.into_iter().map(|v| (v / s) as f32).collect()
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| softmax(&r)).collect())
 }

@@ -14,6 +14,7 @@ mod checkpoint;
 mod classifier;
 mod config;
 mod error;
+mod fast;
 mod layers;
 mod lstm_op;
 mod metrics;

@@ -169,3 +169,18 @@ fn mismatched_and_truncated_checkpoints_fail_clearly() {
     let e = Classifier::from_bytes(&serde_json::to_vec(&v).unwrap(), w_b).unwrap_err();
     assert!(matches!(e, ModelError::Checkpoint { .. }), "{e}");
 }
+
+#[test]
+fn plain_rust_predict_equals_candle_network() {
+    let r = reference();
+    for which in SeedModel::ALL {
+        let m = Classifier::seed(which).unwrap();
+        for clip in &r.clips {
+            let a = m.predict(&clip.features).unwrap();
+            let b = m.predict_candle(&clip.features).unwrap();
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x - y).abs() < 1e-5, "{which:?} {}: {a:?} {b:?}", clip.file);
+            }
+        }
+    }
+}

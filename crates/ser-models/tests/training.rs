@@ -304,6 +304,15 @@ fn checkpoint_round_trip_and_atomic_files() {
     let orig = t.classifier().unwrap();
     let x = data.features.row(3).to_vec();
     assert_eq!(loaded.predict(&x).unwrap(), orig.predict(&x).unwrap());
+    // The plain-Rust single-vector path equals the candle network (with normalisation).
+    for (a, b) in loaded
+        .predict(&x)
+        .unwrap()
+        .iter()
+        .zip(loaded.predict_candle(&x).unwrap())
+    {
+        assert!((a - b).abs() < 1e-5);
+    }
     let rec = loaded.meta().training.as_ref().unwrap();
     assert_eq!(rec.data.description, "synthetic for the round trip");
     assert_eq!(rec.data.n_train, 32);
