@@ -106,17 +106,23 @@ impl Stage {
     }
 }
 
-/// Features of every clip, looked up by path (twins share their clip's row).
+/// Features of every clip, looked up by path and twin flag: a simulated audio-video twin has its
+/// own row, extracted through 44.1 kHz 16-bit as the study's ffmpeg extraction did, so it is the
+/// same take but not bit-identical features.
 struct FeatureTable {
     x: Array2<f32>,
-    row: HashMap<PathBuf, usize>,
+    row: HashMap<(PathBuf, bool), usize>,
 }
 
 impl FeatureTable {
     fn dataset(&self, items: &[&Item]) -> Result<Dataset> {
         let kept: Vec<(usize, usize)> = items
             .iter()
-            .filter_map(|it| self.row.get(&it.path).map(|&r| (r, it.emotion.index())))
+            .filter_map(|it| {
+                self.row
+                    .get(&(it.path.clone(), it.simulated_av_twin))
+                    .map(|&r| (r, it.emotion.index()))
+            })
             .collect();
         let mut x = Array2::zeros((kept.len(), self.x.ncols()));
         for (i, &(r, _)) in kept.iter().enumerate() {
@@ -126,9 +132,23 @@ impl FeatureTable {
     }
 }
 
-fn features(items: &[Item], fcfg: &FeatureConfig, cache: &Path) -> Result<FeatureTable> {
+/// Extracts (through the cache) the features of `items`, and with `with_twins` also those of
+/// each item's simulated audio-video twin.
+fn features(
+    items: &[Item],
+    with_twins: bool,
+    fcfg: &FeatureConfig,
+    cache: &Path,
+) -> Result<FeatureTable> {
+    let mut all = items.to_vec();
+    if with_twins {
+        all.extend(items.iter().filter(|it| !it.simulated_av_twin).map(|it| Item {
+            simulated_av_twin: true,
+            ..it.clone()
+        }));
+    }
     let feats = extract_features(
-        items,
+        &all,
         fcfg,
         &ExtractOptions {
             cache_dir: Some(cache.to_path_buf()),
@@ -142,7 +162,7 @@ fn features(items: &[Item], fcfg: &FeatureConfig, cache: &Path) -> Result<Featur
         .items
         .iter()
         .enumerate()
-        .map(|(i, it)| (it.path.clone(), i))
+        .map(|(i, it)| ((it.path.clone(), it.simulated_av_twin), i))
         .collect();
     Ok(FeatureTable { x: feats.x, row })
 }
@@ -332,8 +352,8 @@ fn main() -> Result<()> {
         savee.items.len()
     );
     let fcfg = FeatureConfig::study();
-    let table = features(&corpus.items, &fcfg, &args.cache)?;
-    let savee_table = features(&savee.items, &fcfg, &args.cache)?;
+    let table = features(&corpus.items, true, &fcfg, &args.cache)?;
+    let savee_table = features(&savee.items, false, &fcfg, &args.cache)?;
     let (dups, _) = ser_corpus::features::find_duplicates(&corpus.items);
     let t_features = t0.elapsed().as_secs_f64();
     eprintln!("features: {t_features:.1} s");
@@ -651,8 +671,8 @@ fn main() -> Result<()> {
         (None, None)
     } else {
         (
-            Some(features(&corpus.items, &seed_fcfg, &args.cache)?),
-            Some(features(&savee.items, &seed_fcfg, &args.cache)?),
+            Some(features(&corpus.items, false, &seed_fcfg, &args.cache)?),
+            Some(features(&savee.items, false, &seed_fcfg, &args.cache)?),
         )
     };
     let seed_table = seed_table.as_ref().unwrap_or(&table);
