@@ -142,10 +142,15 @@ fn features(
 ) -> Result<FeatureTable> {
     let mut all = items.to_vec();
     if with_twins {
-        all.extend(items.iter().filter(|it| !it.simulated_av_twin).map(|it| Item {
-            simulated_av_twin: true,
-            ..it.clone()
-        }));
+        all.extend(
+            items
+                .iter()
+                .filter(|it| !it.simulated_av_twin)
+                .map(|it| Item {
+                    simulated_av_twin: true,
+                    ..it.clone()
+                }),
+        );
     }
     let feats = extract_features(
         &all,
