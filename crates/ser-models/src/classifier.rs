@@ -170,6 +170,12 @@ impl Classifier {
     /// Class probabilities `[n_classes]` for one feature vector `[input_len]` (raw MFCC means;
     /// the stored normalisation is applied here).
     pub fn predict(&self, features: &[f32]) -> Result<Vec<f32>> {
+        let x = self.normalized_input(features)?;
+        Ok(softmax(&self.fast.logits(&x)))
+    }
+
+    /// Checks the length of one feature vector and applies the stored normalisation.
+    fn normalized_input(&self, features: &[f32]) -> Result<Vec<f32>> {
         let n = self.input_len();
         if features.len() != n {
             return Err(ModelError::Shape {
@@ -182,24 +188,14 @@ impl Classifier {
         if let Some(norm) = &self.meta.normalization {
             norm.apply(&mut x);
         }
-        Ok(softmax(&self.fast.logits(&x)))
+        Ok(x)
     }
 
     /// [`Classifier::predict`] through the candle network instead of the plain-Rust path (the
     /// two agree to float rounding; this one exists for testing and comparison).
     pub fn predict_candle(&self, features: &[f32]) -> Result<Vec<f32>> {
         let n = self.input_len();
-        if features.len() != n {
-            return Err(ModelError::Shape {
-                what: "feature vector length",
-                expected: n,
-                actual: features.len(),
-            });
-        }
-        let mut x = features.to_vec();
-        if let Some(norm) = &self.meta.normalization {
-            norm.apply(&mut x);
-        }
+        let x = self.normalized_input(features)?;
         let logits = self
             .net
             .forward_t(&Tensor::from_vec(x, (1, n), &Device::Cpu)?, false)?;
