@@ -165,6 +165,15 @@ impl MfccConfig {
         crate::stft::n_frames(n_samples, self.n_fft, self.hop_length, self.center)
     }
 
+    /// The `power_to_db` parameters of this configuration (`ref_power`, `amin`, `top_db`).
+    pub fn db_params(&self) -> crate::db::DbParams {
+        crate::db::DbParams {
+            ref_power: self.ref_power,
+            amin: self.amin,
+            top_db: self.top_db,
+        }
+    }
+
     /// Checks every field's range.
     ///
     /// # Errors
@@ -204,17 +213,7 @@ impl MfccConfig {
                 fmax,
             ));
         }
-        if !(self.amin.is_finite() && self.amin > 0.0) {
-            return Err(invalid("amin", "finite and > 0", self.amin));
-        }
-        if !(self.ref_power.is_finite() && self.ref_power > 0.0) {
-            return Err(invalid("ref_power", "finite and > 0", self.ref_power));
-        }
-        if let Some(t) = self.top_db {
-            if !(t.is_finite() && t >= 0.0) {
-                return Err(invalid("top_db", "finite and >= 0 dB", t));
-            }
-        }
+        self.db_params().validate()?;
         if !(self.lifter.is_finite() && self.lifter >= 0.0) {
             return Err(invalid("lifter", "finite and >= 0", self.lifter));
         }

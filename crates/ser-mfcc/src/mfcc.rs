@@ -73,11 +73,7 @@ impl Mfcc {
         )?;
         let dct = dct_basis_f64(cfg.n_mfcc, cfg.n_mels);
         let lifter = lifter_weights(cfg.n_mfcc, cfg.lifter);
-        let db = DbParams {
-            ref_power: cfg.ref_power,
-            amin: cfg.amin,
-            top_db: cfg.top_db,
-        };
+        let db = cfg.db_params();
         Ok(Self {
             power: vec![0.0; cfg.n_bins()],
             melp: vec![0.0; cfg.n_mels],
