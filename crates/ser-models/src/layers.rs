@@ -352,6 +352,21 @@ mod tests {
             .collect()
     }
 
+    /// Largest |autograd - finite difference| over the elements of `var`.
+    fn max_grad_error(grads: &candle_core::backprop::GradStore, var: &Var, fd: &[f64]) -> f64 {
+        let g: Vec<f64> = grads
+            .get(var)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        fd.iter()
+            .zip(&g)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max)
+    }
+
     #[test]
     fn im2col_conv_matches_candle_forward_and_finite_difference_gradients() {
         // candle 0.11's conv1d has a wrong kernel/input gradient here (error ~5 vs finite
@@ -400,18 +415,7 @@ mod tests {
             let wvar = vm.data().lock().unwrap()["weight"].clone();
             for var in [&wvar, &x] {
                 let fd = finite_differences(var, &loss);
-                let g: Vec<f64> = ga
-                    .get(var)
-                    .unwrap()
-                    .flatten_all()
-                    .unwrap()
-                    .to_vec1()
-                    .unwrap();
-                let worst = fd
-                    .iter()
-                    .zip(&g)
-                    .map(|(p, q)| (p - q).abs())
-                    .fold(0.0, f64::max);
+                let worst = max_grad_error(&ga, var, &fd);
                 assert!(worst < 1e-6, "{pad:?} k{k} {:?}: {worst}", var.dims());
                 let gr = (conv.forward_reference(x.as_tensor()).unwrap() * &w)
                     .unwrap()
@@ -419,18 +423,7 @@ mod tests {
                     .unwrap()
                     .backward()
                     .unwrap();
-                let g: Vec<f64> = gr
-                    .get(var)
-                    .unwrap()
-                    .flatten_all()
-                    .unwrap()
-                    .to_vec1()
-                    .unwrap();
-                let worst_ref = fd
-                    .iter()
-                    .zip(&g)
-                    .map(|(p, q)| (p - q).abs())
-                    .fold(0.0, f64::max);
+                let worst_ref = max_grad_error(&gr, var, &fd);
                 eprintln!("{pad:?} k{k} {:?}: max |grad - fd|: im2col {worst:e}, candle conv1d {worst_ref:e}", var.dims());
             }
         }
