@@ -68,6 +68,7 @@ pub(crate) fn invalid(
 /// Returns the index and value of the first non-finite sample, if any.
 ///
 /// Scans in blocks so the common all-finite case stays vectorised.
+#[inline(always)]
 pub(crate) fn check_finite(samples: &[f32]) -> Result<(), MfccError> {
     const BLOCK: usize = 256;
     for (b, chunk) in samples.chunks(BLOCK).enumerate() {

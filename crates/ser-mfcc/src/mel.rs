@@ -5,6 +5,10 @@ use ndarray::Array2;
 use crate::config::{MelNorm, MelScale};
 use crate::error::{invalid, MfccError};
 
+/// Band ranges are padded to a multiple of this many bins, the widest f32 SIMD vector in use
+/// (8 f32 = one AVX2 register).
+const DOT_LANES: usize = 8;
+
 const F_SP: f64 = 200.0 / 3.0;
 const MIN_LOG_HZ: f64 = 1000.0;
 const MIN_LOG_MEL: f64 = MIN_LOG_HZ / F_SP;
@@ -133,9 +137,9 @@ impl MelFilterbank {
             let last = row.iter().rposition(|&w| w != 0.0);
             match (first, last) {
                 (Some(a), Some(b)) => {
-                    // Widen the range (with the row's zeros) to a multiple of 4 bins where it
-                    // fits, so the dot product runs without a scalar tail.
-                    let len = (b + 1 - a).div_ceil(4) * 4;
+                    // Widen the range (with the row's zeros) to whole lanes of the f32 dot
+                    // product where it fits, so it runs without a scalar tail.
+                    let len = (b + 1 - a).div_ceil(DOT_LANES) * DOT_LANES;
                     let (a, len) = if len <= n_bins {
                         (a.min(n_bins - len), len)
                     } else {
@@ -165,7 +169,7 @@ impl MelFilterbank {
         self.n_bins
     }
 
-    /// Number of stored weights (each band's nonzero range, widened to a multiple of 4 bins).
+    /// Number of stored weights (each band's nonzero range, widened to a multiple of 8 bins).
     pub fn nnz(&self) -> usize {
         self.weights.len()
     }
@@ -214,13 +218,25 @@ impl MelFilterbank {
         }
     }
 
-    /// f32 power in (f64 accumulation), mel power rounded to f32, held in f64.
-    #[inline]
-    pub(crate) fn apply_mixed(&self, power: &[f32], out: &mut [f64]) {
+    /// Applies the filterbank to one power spectrum `power` (`[n_bins]`) into `out`
+    /// (`[n_mels]`), accumulating in f32 (as librosa's float32 matrix product) with the
+    /// SIMD vectors of `simd` (8 lanes and fused multiply-adds with AVX2 + FMA). The band
+    /// ranges are padded to multiples of 8 bins ([`MelFilterbank::new`]), so with 1, 4 or 8
+    /// lanes there is no scalar tail.
+    #[inline(always)]
+    pub(crate) fn apply_simd<S: pulp::Simd>(&self, simd: S, power: &[f32], out: &mut [f32]) {
         for (o, &(first, len, off)) in out.iter_mut().zip(&self.ranges) {
-            let w = &self.weights[off..off + len];
-            let p = &power[first..first + len];
-            *o = f64::from(crate::dot::dot_f64(w, p) as f32);
+            let (w, w_tail) = S::as_simd_f32s(&self.weights[off..off + len]);
+            let (p, p_tail) = S::as_simd_f32s(&power[first..first + len]);
+            let mut acc = simd.splat_f32s(0.0);
+            for (&x, &y) in w.iter().zip(p) {
+                acc = simd.mul_add_e_f32s(x, y, acc);
+            }
+            let mut sum = simd.reduce_sum_f32s(acc);
+            for (x, y) in w_tail.iter().zip(p_tail) {
+                sum += x * y;
+            }
+            *o = sum;
         }
     }
 }
@@ -271,6 +287,38 @@ mod tests {
         // every band has some weight at this resolution
         assert!(fb.ranges.iter().all(|r| r.1 > 0));
         assert!(fb.nnz() < 3 * 1025);
-        assert!(fb.ranges.iter().all(|r| r.1 % 4 == 0 && r.0 + r.1 <= 1025));
+        // each range covers the band's nonzero weights, in whole lanes where it fits
+        for (b, &(first, len, off)) in fb.ranges.iter().enumerate() {
+            assert!(first + len <= 1025);
+            assert!(len % DOT_LANES == 0, "band {b}: {len}");
+            let nz = m.row(b).iter().filter(|&&w| w != 0.0).count();
+            let stored = fb.weights[off..off + len]
+                .iter()
+                .filter(|&&w| w != 0.0)
+                .count();
+            assert_eq!(nz, stored, "band {b}");
+        }
+        // the f32 form agrees with the f64-accumulated one
+        let mut out32 = vec![0.0f32; 128];
+        pulp::Arch::new().dispatch(|| fb.apply_simd(pulp::Scalar::new(), &p, &mut out32));
+        let mut simd32 = vec![0.0f32; 128];
+        struct Apply<'a>(&'a MelFilterbank, &'a [f32], &'a mut [f32]);
+        impl pulp::WithSimd for Apply<'_> {
+            type Output = ();
+            fn with_simd<S: pulp::Simd>(self, simd: S) {
+                self.0.apply_simd(simd, self.1, self.2);
+            }
+        }
+        pulp::Arch::new().dispatch(Apply(&fb, &p, &mut simd32));
+        for b in 0..128 {
+            assert!(
+                (out32[b] - out[b]).abs() <= 1e-5 * (1.0 + out[b].abs()),
+                "{b}"
+            );
+            assert!(
+                (simd32[b] - out[b]).abs() <= 1e-5 * (1.0 + out[b].abs()),
+                "{b}"
+            );
+        }
     }
 }

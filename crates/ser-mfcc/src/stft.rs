@@ -207,6 +207,7 @@ impl Stft {
 
     /// Loads frame `t` of `samples` (padded per the pad mode) times the window into the
     /// FFT input (packed complex for even `n_fft`, else `self.frame`) and runs the FFT.
+    #[inline(always)]
     fn transform(&mut self, samples: &[f32], t: usize) -> Result<(), MfccError> {
         let n = samples.len();
         let pad = if self.center { self.n_fft / 2 } else { 0 };
@@ -268,29 +269,45 @@ impl Stft {
     }
 
     /// Writes `|X[k]|^2` of the last transformed frame into `out` (length `n_bins`).
-    #[inline]
+    #[inline(always)]
     fn power_out<T: From<f32> + Copy>(&self, out: &mut [T]) {
         match &self.plan {
             Plan::Packed {
                 buf, tw_re, tw_im, ..
             } => {
-                // X[k] = (A - i W^k B) / 2 with A = Z[k] + conj(Z[N-k]), B = Z[k] - conj(Z[N-k])
+                // X[k] = (A - i W^k B) / 2 with A = Z[k] + conj(Z[N-k]), B = Z[k] - conj(Z[N-k]).
+                // Bin N - k has A' = conj(A), B' = -conj(B) and W^(N-k) = -conj(W^k), so with
+                // T = W^k B: |X[k]|^2 = |A - iT|^2 / 4 and |X[N-k]|^2 = |A + iT|^2 / 4. Each
+                // pair (k, N - k) is computed from one load of Z[k], Z[N-k] and W^k.
                 let half = buf.len();
                 let z0 = buf[0];
                 out[0] = T::from((z0.re + z0.im) * (z0.re + z0.im));
                 out[half] = T::from((z0.re - z0.im) * (z0.re - z0.im));
-                let body = &mut out[1..half];
-                let fwd = &buf[1..half];
-                let rev = fwd.iter().rev(); // Z[N - k] for k = 1..N
-                let tw = tw_re[1..half].iter().zip(&tw_im[1..half]);
-                for (((o, zk), zr), (&wr, &wi)) in body.iter_mut().zip(fwd).zip(rev).zip(tw) {
+                let pairs = (half - 1) / 2; // k = 1..=pairs, all with N - k > k
+                let (lo, hi) = out.split_at_mut(half - pairs);
+                let lo = &mut lo[1..1 + pairs]; // |X[k]|^2
+                let hi = &mut hi[..pairs]; // |X[N-k]|^2, first written in k order
+                let fwd = &buf[1..1 + pairs]; // Z[k]
+                let rev = buf[half - pairs..half].iter().rev(); // Z[N-k]
+                let tw = tw_re[1..1 + pairs].iter().zip(&tw_im[1..1 + pairs]);
+                for ((((o, oh), zk), zr), (&wr, &wi)) in
+                    lo.iter_mut().zip(hi.iter_mut()).zip(fwd).zip(rev).zip(tw)
+                {
                     let (ar, ai) = (zk.re + zr.re, zk.im - zr.im);
                     let (br, bi) = (zk.re - zr.re, zk.im + zr.im);
                     let tr = wr * br - wi * bi;
                     let ti = wr * bi + wi * br;
-                    let xr = ar + ti;
-                    let xi = ai - tr;
+                    let (xr, xi) = (ar + ti, ai - tr);
+                    let (yr, yi) = (ar - ti, ai + tr);
                     *o = T::from(0.25 * (xr * xr + xi * xi));
+                    *oh = T::from(0.25 * (yr * yr + yi * yi));
+                }
+                // bins N - k were written in ascending k, i.e. descending bin order
+                hi.reverse();
+                if half % 2 == 0 && half >= 2 {
+                    // k = N / 2 = N - k: A = 2 Re Z[k], B = 2i Im Z[k], W^k = -i, X[k] = conj(Z[k])
+                    let zm = buf[half / 2];
+                    out[half / 2] = T::from(zm.re * zm.re + zm.im * zm.im);
                 }
             }
             Plan::Real { spectrum, .. } => {
@@ -302,7 +319,7 @@ impl Stft {
     }
 
     /// Power spectrum of frame `t` into `out` without argument checks (internal hot path).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn power_frame_unchecked<T: From<f32> + Copy>(
         &mut self,
         samples: &[f32],
@@ -441,10 +458,17 @@ mod tests {
             (PadMode::Reflect, 64),
             (PadMode::Constant, 63),
             (PadMode::Reflect, 50),
+            // tiny even sizes: the packed split with 0, 1 and 2 mirrored pairs
+            (PadMode::Constant, 2),
+            (PadMode::Constant, 4),
+            (PadMode::Reflect, 6),
+            (PadMode::Constant, 8),
+            (PadMode::Constant, 10),
         ] {
-            let mut stft = Stft::new(n_fft, hop, 48, true, mode).unwrap();
+            let win = n_fft.min(48);
+            let mut stft = Stft::new(n_fft, hop, win, true, mode).unwrap();
             let s = stft.power_spectrogram(&x).unwrap();
-            let w = hann_window(n_fft, 48);
+            let w = hann_window(n_fft, win);
             let lpad = n_fft / 2;
             let frames = stft.n_frames(x.len()).unwrap();
             assert_eq!(s.dim(), (n_fft / 2 + 1, frames));

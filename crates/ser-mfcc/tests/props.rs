@@ -3,7 +3,7 @@
 
 use ndarray::Array2;
 use proptest::prelude::*;
-use ser_mfcc::{mean_over_time, Mfcc, MfccConfig, MfccError, PadMode};
+use ser_mfcc::{dct2_ortho, mean_over_time, Mfcc, MfccConfig, MfccError, PadMode};
 
 fn small_cfg(hop: usize, pad_mode: PadMode) -> MfccConfig {
     MfccConfig {
@@ -72,6 +72,40 @@ proptest! {
         match m.compute(&x) {
             Err(MfccError::NonFinite { index, .. }) => prop_assert_eq!(index, i),
             other => prop_assert!(false, "expected NonFinite, got {:?}", other.map(|a| a.dim())),
+        }
+    }
+
+    #[test]
+    fn cepstra_are_the_naive_dct_of_the_log_mel(
+        n_mels in prop_oneof![Just(1usize), Just(2), Just(13), Just(40), Just(41)],
+        n_mfcc in 1usize..14,
+        n in 1usize..3000,
+        seed in 0u64..1000,
+    ) {
+        // the folded (even/odd) DCT and the mean by linearity, for odd and even sizes
+        let n_mfcc = n_mfcc.min(n_mels);
+        let cfg = MfccConfig { n_mels, n_mfcc, ..small_cfg(128, PadMode::Constant) };
+        let mut m = Mfcc::new(cfg).unwrap();
+        let mut s = seed.wrapping_add(1);
+        let x: Vec<f32> = (0..n).map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+        }).collect();
+        let got = m.compute(&x).unwrap();
+        let mean = m.compute_mean(&x).unwrap();
+        let logmel = m.log_mel_spectrogram(&x).unwrap();
+        prop_assert_eq!(got.dim(), (n_mfcc, logmel.ncols()));
+        let mut want_mean = vec![0.0f64; n_mfcc];
+        for t in 0..logmel.ncols() {
+            let col: Vec<f32> = logmel.column(t).to_vec();
+            let want = dct2_ortho(&col, n_mfcc);
+            for k in 0..n_mfcc {
+                prop_assert!((got[[k, t]] - want[k]).abs() <= 2e-5 * (1.0 + want[k].abs()), "c{} t={}: {} vs {}", k, t, got[[k, t]], want[k]);
+                want_mean[k] += f64::from(want[k]) / logmel.ncols() as f64;
+            }
+        }
+        for k in 0..n_mfcc {
+            prop_assert!((f64::from(mean[k]) - want_mean[k]).abs() <= 2e-5 * (1.0 + want_mean[k].abs()), "mean c{}", k);
         }
     }
 
