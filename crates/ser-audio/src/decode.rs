@@ -152,10 +152,12 @@ fn codec_name(id: AudioCodecId) -> String {
 /// Mono buffers are converted straight into `out`; multichannel ones are accumulated plane by
 /// plane (each sample scaled by `1 / channels`, so large float samples cannot overflow), which
 /// reads each plane contiguously and allocates nothing beyond `out`'s growth.
-fn mix_into<S>(buf: &AudioBuffer<S>, skip: usize, take: usize, out: &mut Vec<f32>)
+///
+/// `conv` turns one sample into `f32` (symphonia's `FromSample`, or a faster equivalent).
+fn mix_into<S, F>(buf: &AudioBuffer<S>, skip: usize, take: usize, out: &mut Vec<f32>, conv: F)
 where
     S: Sample,
-    f32: FromSample<S>,
+    F: Fn(S) -> f32,
 {
     let planes = buf.num_planes();
     if planes == 0 || take == 0 {
@@ -166,7 +168,7 @@ where
         if let Some(p) = buf.plane(0) {
             let end = (skip + take).min(p.len());
             let src = p.get(skip..end).unwrap_or(&[]);
-            out.extend(src.iter().map(|&s| f32::from_sample(s)));
+            out.extend(src.iter().map(|&s| conv(s)));
         }
         return;
     }
@@ -178,7 +180,7 @@ where
             let end = (skip + take).min(p.len());
             let src = p.get(skip..end).unwrap_or(&[]);
             for (d, &s) in dst.iter_mut().zip(src) {
-                *d += f32::from_sample(s) * inv;
+                *d += conv(s) * inv;
             }
         }
     }
@@ -186,17 +188,26 @@ where
 
 fn mix_generic(buf: &GenericAudioBufferRef<'_>, skip: usize, take: usize, out: &mut Vec<f32>) {
     match buf {
-        GenericAudioBufferRef::U8(b) => mix_into(b, skip, take, out),
-        GenericAudioBufferRef::U16(b) => mix_into(b, skip, take, out),
-        GenericAudioBufferRef::U24(b) => mix_into(b, skip, take, out),
-        GenericAudioBufferRef::U32(b) => mix_into(b, skip, take, out),
-        GenericAudioBufferRef::S8(b) => mix_into(b, skip, take, out),
-        GenericAudioBufferRef::S16(b) => mix_into(b, skip, take, out),
-        GenericAudioBufferRef::S24(b) => mix_into(b, skip, take, out),
-        GenericAudioBufferRef::S32(b) => mix_into(b, skip, take, out),
-        GenericAudioBufferRef::F32(b) => mix_into(b, skip, take, out),
-        GenericAudioBufferRef::F64(b) => mix_into(b, skip, take, out),
+        GenericAudioBufferRef::U8(b) => mix_into(b, skip, take, out, f32::from_sample),
+        GenericAudioBufferRef::U16(b) => mix_into(b, skip, take, out, f32::from_sample),
+        GenericAudioBufferRef::U24(b) => mix_into(b, skip, take, out, f32::from_sample),
+        GenericAudioBufferRef::U32(b) => mix_into(b, skip, take, out, f32::from_sample),
+        GenericAudioBufferRef::S8(b) => mix_into(b, skip, take, out, f32::from_sample),
+        GenericAudioBufferRef::S16(b) => mix_into(b, skip, take, out, f32::from_sample),
+        GenericAudioBufferRef::S24(b) => mix_into(b, skip, take, out, f32::from_sample),
+        // FLAC and 32-bit WAV: symphonia converts through f64 (`s as f64 / 2^31`), which does
+        // not vectorise well; rounding `s` to f32 and scaling by the power of two 2^-31 rounds
+        // the same real number once, so the result is bit-identical.
+        GenericAudioBufferRef::S32(b) => mix_into(b, skip, take, out, i32_to_f32),
+        GenericAudioBufferRef::F32(b) => mix_into(b, skip, take, out, f32::from_sample),
+        GenericAudioBufferRef::F64(b) => mix_into(b, skip, take, out, f32::from_sample),
     }
+}
+
+/// `s / 2^31` as f32, bit-identical to symphonia's `f32::from_sample(s)` (tested).
+#[inline]
+fn i32_to_f32(s: i32) -> f32 {
+    s as f32 * (1.0 / 2_147_483_648.0)
 }
 
 fn corrupt(path: &Path, e: &SymError) -> AudioError {
@@ -377,4 +388,41 @@ fn decode_inner(
         frames_decoded: frames,
         start_frame: start,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn i32_conversion_is_bit_identical_to_symphonia() {
+        let mut s: u32 = 0x9E37_79B9;
+        let check = |v: i32| {
+            assert_eq!(
+                i32_to_f32(v).to_bits(),
+                f32::from_sample(v).to_bits(),
+                "{v}"
+            )
+        };
+        for v in [
+            0,
+            1,
+            -1,
+            i32::MIN,
+            i32::MAX,
+            1 << 24,
+            (1 << 24) + 1,
+            -(1 << 24) - 3,
+            0x7FFF_FF80,
+        ] {
+            check(v);
+        }
+        for _ in 0..1_000_000 {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            check(s as i32);
+            check((s as i32) >> (s % 31));
+        }
+    }
 }

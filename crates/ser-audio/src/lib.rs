@@ -174,40 +174,30 @@ impl Audio {
 
 /// Loads a file: decode, mono mix-down, offset/duration, resample (see the crate docs).
 ///
+/// Plans a resampler for this one call; to load many clips, reuse a [`Loader`].
+///
 /// # Errors
 /// [`AudioError::NotFound`] if `path` does not exist, [`AudioError::Io`] for other I/O errors,
 /// and every decoding error listed on [`AudioError`].
 pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Audio, AudioError> {
-    let path = path.as_ref();
-    let span = opts.validate(path)?;
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-    let len = file.metadata().map_err(|e| io_error(path, e))?.len();
-    if len == 0 {
-        return Err(empty_file(path));
-    }
-    finish(decode::decode(Box::new(file), path, span)?, path, opts)
+    Loader::new().load(path, opts)
 }
 
 /// Loads a clip from bytes in memory (the whole file's contents). `name` is used in errors and its
 /// extension, if any, as a format hint (e.g. `"clip.flac"`).
 ///
+/// Plans a resampler for this one call; to load many clips, reuse a [`Loader`].
+///
 /// # Errors
 /// Every decoding error listed on [`AudioError`], naming `name`.
 pub fn load_bytes(bytes: &[u8], name: &str, opts: &LoadOptions) -> Result<Audio, AudioError> {
-    let path = Path::new(name);
-    let span = opts.validate(path)?;
-    if bytes.is_empty() {
-        return Err(empty_file(path));
-    }
-    finish(
-        decode::decode(Box::new(Cursor::new(bytes)), path, span)?,
-        path,
-        opts,
-    )
+    Loader::new().load_bytes(bytes, name, opts)
 }
 
 /// Loads a clip from any seekable reader (a file, a cursor, a network buffer). `name` is used in
 /// errors and its extension, if any, as a format hint.
+///
+/// Plans a resampler for this one call; to load many clips, reuse a [`Loader`].
 ///
 /// # Errors
 /// [`AudioError::Io`] if the reader fails, and every decoding error listed on [`AudioError`],
@@ -217,10 +207,195 @@ pub fn load_reader<R: Read + Seek + Send + Sync + 'static>(
     name: &str,
     opts: &LoadOptions,
 ) -> Result<Audio, AudioError> {
-    let path = Path::new(name);
-    let span = opts.validate(path)?;
-    let src = SeekableReader::new(reader).map_err(|e| io_error(path, e))?;
-    finish(decode::decode(Box::new(src), path, span)?, path, opts)
+    Loader::new().load_reader(reader, name, opts)
+}
+
+/// How many planned resamplers (distinct rate pairs) a [`Loader`] keeps; the oldest goes first.
+const LOADER_PLANS: usize = 8;
+
+/// A reusable loader: [`load`], [`load_bytes`] and [`load_reader`] that keep the resamplers they
+/// plan for the next clip.
+///
+/// Planning a resampler (anti-alias filter design and FFT plans) costs a sizeable part of
+/// resampling a short clip (about 0.14 ms against 0.8 ms for a 3.7 s clip from 48 kHz to
+/// 22050 Hz), so a corpus at one rate should go through one `Loader` per thread. It keeps up to
+/// 8 rate pairs. Results are identical to the free functions: every call resamples from a
+/// clean state.
+///
+/// ```
+/// # fn main() -> Result<(), ser_audio::AudioError> {
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/ravdess");
+/// let mut loader = ser_audio::Loader::new();
+/// let opts = ser_audio::LoadOptions::default();
+/// for name in ["03-01-01-01-01-01-01.wav", "03-01-03-01-01-02-01.wav"] {
+///     let audio = loader.load(format!("{dir}/{name}"), &opts)?; // plans 48 kHz -> 22050 Hz once
+///     assert_eq!(audio.sample_rate, 22050);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct Loader {
+    /// Planned resamplers, most recently planned last.
+    plans: Vec<Resampler>,
+}
+
+impl Loader {
+    /// A loader with no plans yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// As [`load`].
+    ///
+    /// # Errors
+    /// As [`load`].
+    pub fn load(
+        &mut self,
+        path: impl AsRef<Path>,
+        opts: &LoadOptions,
+    ) -> Result<Audio, AudioError> {
+        let path = path.as_ref();
+        let span = opts.validate(path)?;
+        let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+        let len = file.metadata().map_err(|e| io_error(path, e))?.len();
+        if len == 0 {
+            return Err(empty_file(path));
+        }
+        self.finish(decode::decode(Box::new(file), path, span)?, path, opts)
+    }
+
+    /// As [`load_bytes`].
+    ///
+    /// # Errors
+    /// As [`load_bytes`].
+    pub fn load_bytes(
+        &mut self,
+        bytes: &[u8],
+        name: &str,
+        opts: &LoadOptions,
+    ) -> Result<Audio, AudioError> {
+        let path = Path::new(name);
+        let span = opts.validate(path)?;
+        if bytes.is_empty() {
+            return Err(empty_file(path));
+        }
+        let d = decode::decode(Box::new(Cursor::new(bytes)), path, span)?;
+        self.finish(d, path, opts)
+    }
+
+    /// As [`load_reader`].
+    ///
+    /// # Errors
+    /// As [`load_reader`].
+    pub fn load_reader<R: Read + Seek + Send + Sync + 'static>(
+        &mut self,
+        reader: R,
+        name: &str,
+        opts: &LoadOptions,
+    ) -> Result<Audio, AudioError> {
+        let path = Path::new(name);
+        let span = opts.validate(path)?;
+        let src = SeekableReader::new(reader).map_err(|e| io_error(path, e))?;
+        self.finish(decode::decode(Box::new(src), path, span)?, path, opts)
+    }
+
+    /// As [`resample`], with the plan for `from` -> `to` kept for the next call.
+    ///
+    /// # Errors
+    /// As [`resample`].
+    pub fn resample(
+        &mut self,
+        samples: &[f32],
+        from: u32,
+        to: u32,
+    ) -> Result<Vec<f32>, AudioError> {
+        self.resampler(from, to)?.process(samples)
+    }
+
+    /// The planned resampler for `from` -> `to`, planning it if needed.
+    fn resampler(&mut self, from: u32, to: u32) -> Result<&mut Resampler, AudioError> {
+        let found = self
+            .plans
+            .iter()
+            .position(|r| r.from_rate() == from && r.to_rate() == to);
+        let i = match found {
+            Some(i) => i,
+            None => {
+                let r = Resampler::new(from, to)?;
+                if self.plans.len() == LOADER_PLANS {
+                    self.plans.remove(0);
+                }
+                self.plans.push(r);
+                self.plans.len() - 1
+            }
+        };
+        Ok(&mut self.plans[i])
+    }
+
+    /// Checks the decoded span (non-empty, finite) and resamples it.
+    fn finish(&mut self, d: Decoded, path: &Path, opts: &LoadOptions) -> Result<Audio, AudioError> {
+        if d.samples.is_empty() {
+            return Err(AudioError::Empty {
+                path: path.to_path_buf(),
+                source_frames: d.frames_decoded,
+                offset_frames: d.start_frame,
+            });
+        }
+        if let Some((i, v)) = first_non_finite(&d.samples) {
+            return Err(AudioError::NonFinite {
+                path: path.to_path_buf(),
+                frame: d.start_frame + i as u64,
+                value: v,
+            });
+        }
+        let (samples, sample_rate) = match opts.target_rate {
+            Some(to) if to != d.rate => {
+                let y = self
+                    .resampler(d.rate, to)
+                    .and_then(|r| r.process(&d.samples))
+                    .map_err(|e| match e {
+                        AudioError::TooLong {
+                            input,
+                            output,
+                            limit,
+                            from,
+                            to,
+                            ..
+                        } => AudioError::TooLong {
+                            path: Some(path.to_path_buf()),
+                            input,
+                            output,
+                            limit,
+                            from,
+                            to,
+                        },
+                        other => other,
+                    })?;
+                (y, to)
+            }
+            _ => (d.samples, d.rate),
+        };
+        Ok(Audio {
+            samples,
+            sample_rate,
+            source_rate: d.rate,
+            source_channels: d.channels,
+        })
+    }
+}
+
+/// Index and value of the first NaN or infinite sample. Scans in blocks with a branch-free
+/// test so the common all-finite case vectorises.
+fn first_non_finite(x: &[f32]) -> Option<(usize, f32)> {
+    const BLOCK: usize = 256;
+    for (b, chunk) in x.chunks(BLOCK).enumerate() {
+        if !chunk.iter().fold(true, |ok, v| ok & v.is_finite()) {
+            let i = chunk.iter().position(|v| !v.is_finite())?;
+            return Some((b * BLOCK + i, chunk[i]));
+        }
+    }
+    None
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> AudioError {
@@ -241,52 +416,4 @@ fn empty_file(path: &Path) -> AudioError {
         path: PathBuf::from(path),
         detail: "empty file (0 bytes)".to_string(),
     }
-}
-
-/// Checks the decoded span (non-empty, finite) and resamples it.
-fn finish(d: Decoded, path: &Path, opts: &LoadOptions) -> Result<Audio, AudioError> {
-    if d.samples.is_empty() {
-        return Err(AudioError::Empty {
-            path: path.to_path_buf(),
-            source_frames: d.frames_decoded,
-            offset_frames: d.start_frame,
-        });
-    }
-    if let Some((i, &v)) = d.samples.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(AudioError::NonFinite {
-            path: path.to_path_buf(),
-            frame: d.start_frame + i as u64,
-            value: v,
-        });
-    }
-    let (samples, sample_rate) = match opts.target_rate {
-        Some(to) if to != d.rate => {
-            let y = resample(&d.samples, d.rate, to).map_err(|e| match e {
-                AudioError::TooLong {
-                    input,
-                    output,
-                    limit,
-                    from,
-                    to,
-                    ..
-                } => AudioError::TooLong {
-                    path: Some(path.to_path_buf()),
-                    input,
-                    output,
-                    limit,
-                    from,
-                    to,
-                },
-                other => other,
-            })?;
-            (y, to)
-        }
-        _ => (d.samples, d.rate),
-    };
-    Ok(Audio {
-        samples,
-        sample_rate,
-        source_rate: d.rate,
-        source_channels: d.channels,
-    })
 }

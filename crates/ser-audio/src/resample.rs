@@ -31,7 +31,7 @@ enum Engine {
     Passthrough,
     /// Any other ratio: a rubato resampler (synchronous FFT, or asynchronous sinc for ratios whose
     /// exact FFT block would be huge).
-    Rubato(Box<dyn rubato::Resampler<f32>>),
+    Rubato(Box<dyn rubato::Resampler<f32> + Send>),
 }
 
 /// A planned, reusable resampler for mono `f32` signals from one fixed rate to another.
@@ -116,42 +116,43 @@ impl Resampler {
             to,
             detail: e.to_string(),
         };
-        let engine: Box<dyn rubato::Resampler<f32>> = if min_in.max(min_out) <= FFT_MAX_MIN_BLOCK {
-            // Number of minimal blocks per FFT block: as many as fit in the target length on the
-            // longer side, at least one.
-            let blocks = (FFT_TARGET_BLOCK / min_in.max(min_out)).max(1);
-            Box::new(
-                Fft::<f32>::new_custom(
-                    from as usize,
-                    to as usize,
-                    blocks * min_in,
-                    1,
-                    1,
-                    WindowFunction::BlackmanHarris2,
-                    FixedSync::Both,
+        let engine: Box<dyn rubato::Resampler<f32> + Send> =
+            if min_in.max(min_out) <= FFT_MAX_MIN_BLOCK {
+                // Number of minimal blocks per FFT block: as many as fit in the target length on the
+                // longer side, at least one.
+                let blocks = (FFT_TARGET_BLOCK / min_in.max(min_out)).max(1);
+                Box::new(
+                    Fft::<f32>::new_custom(
+                        from as usize,
+                        to as usize,
+                        blocks * min_in,
+                        1,
+                        1,
+                        WindowFunction::BlackmanHarris2,
+                        FixedSync::Both,
+                    )
+                    .map_err(err)?,
                 )
-                .map_err(err)?,
-            )
-        } else {
-            let params = SincInterpolationParameters {
-                sinc_len: 256,
-                f_cutoff: None,
-                oversampling_factor: 256,
-                interpolation: SincInterpolationType::Cubic,
-                window: WindowFunction::BlackmanHarris2,
+            } else {
+                let params = SincInterpolationParameters {
+                    sinc_len: 256,
+                    f_cutoff: None,
+                    oversampling_factor: 256,
+                    interpolation: SincInterpolationType::Cubic,
+                    window: WindowFunction::BlackmanHarris2,
+                };
+                Box::new(
+                    Async::<f32>::new_sinc(
+                        f64::from(to) / f64::from(from),
+                        1.0,
+                        &params,
+                        SINC_CHUNK,
+                        1,
+                        FixedAsync::Input,
+                    )
+                    .map_err(err)?,
+                )
             };
-            Box::new(
-                Async::<f32>::new_sinc(
-                    f64::from(to) / f64::from(from),
-                    1.0,
-                    &params,
-                    SINC_CHUNK,
-                    1,
-                    FixedAsync::Input,
-                )
-                .map_err(err)?,
-            )
-        };
         Ok(Self {
             from,
             to,

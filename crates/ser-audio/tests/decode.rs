@@ -543,3 +543,64 @@ fn absurd_upsampling_is_refused_with_the_file_named() {
         20_000
     );
 }
+
+#[test]
+fn loader_reuses_plans_and_matches_the_free_functions() {
+    fn assert_send<T: Send>() {}
+    assert_send::<ser_audio::Loader>();
+    assert_send::<ser_audio::Resampler>();
+
+    let mut loader = ser_audio::Loader::new();
+    // Files at 48 kHz and 44.1 kHz, mono and stereo, interleaved, to two target rates, with an
+    // offset; then synthetic WAVs at 10 more rates so the loader has to drop old plans.
+    let files = [
+        "ravdess/03-01-01-01-01-01-01.wav",
+        "savee/d02.wav",
+        "formats/03-01-01-01-01-01-01.flac",
+        "ravdess/03-01-03-01-01-02-01.wav",
+        "savee/f01.wav",
+    ];
+    let opts = [
+        LoadOptions::default(),
+        LoadOptions::with_rate(16000),
+        LoadOptions {
+            target_rate: Some(22050),
+            offset: 0.25,
+            duration: Some(1.5),
+        },
+    ];
+    for _ in 0..2 {
+        for f in files {
+            for o in &opts {
+                let path = fixture(f);
+                let want = load(&path, o).unwrap();
+                assert_eq!(loader.load(&path, o).unwrap(), want, "{f} {o:?}");
+                let bytes = std::fs::read(&path).unwrap();
+                assert_eq!(loader.load_bytes(&bytes, f, o).unwrap(), want, "{f} {o:?}");
+            }
+        }
+    }
+    for rate in [
+        8000u32, 11025, 12000, 16000, 24000, 32000, 37800, 44100, 88200, 96000,
+    ] {
+        let x: Vec<f64> = sine(440.0, 0.5, rate, rate as usize / 3)
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect();
+        let bytes = wav_mono(Enc::I16, rate, &x);
+        let want = load_bytes(&bytes, "s.wav", &LoadOptions::default()).unwrap();
+        assert_eq!(
+            loader
+                .load_bytes(&bytes, "s.wav", &LoadOptions::default())
+                .unwrap(),
+            want
+        );
+        let y = loader.resample(&want.samples, 22050, rate).unwrap();
+        assert_eq!(y, ser_audio::resample(&want.samples, 22050, rate).unwrap());
+    }
+    // errors still name the input
+    let err = loader
+        .load_bytes(b"not audio", "notes.txt", &LoadOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().starts_with("notes.txt: "));
+}

@@ -1,10 +1,11 @@
 //! Mean-MFCC feature vectors for a whole corpus: parallel, with progress and an on-disk cache.
 //!
 //! # Pipeline (per clip)
-//! Read the file's bytes → `ser_audio::load_bytes` at [`AudioConfig::target_rate`] (decode,
-//! mono mean, resample) → `ser_mfcc::Mfcc::compute_mean` → one `[n_mfcc]` vector. Clips run in
-//! parallel on rayon's pool with one `Mfcc` extractor per worker (`map_init`). A clip that fails
-//! is recorded in [`Features::failures`] and skipped; the run goes on.
+//! Read the file's bytes → `ser_audio::Loader::load_bytes` at [`AudioConfig::target_rate`]
+//! (decode, mono mean, resample) → `ser_mfcc::Mfcc::compute_mean` → one `[n_mfcc]` vector.
+//! Clips run in parallel on rayon's pool with one `Mfcc` extractor and one `ser_audio::Loader`
+//! (planned resamplers) per worker (`map_init`). A clip that fails is recorded in
+//! [`Features::failures`] and skipped; the run goes on.
 //!
 //! A [simulated audio-video twin](crate::Item::simulated_av_twin) is loaded at its own rate,
 //! resampled to 44.1 kHz and quantised to 16 bits (what the study's `ffmpeg -ar 44100 -ac 2`
@@ -35,7 +36,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use ser_audio::{load_bytes, Audio, LoadOptions};
+use ser_audio::{load_bytes, Audio, LoadOptions, Loader};
 use ser_mfcc::{Mfcc, MfccConfig};
 
 use crate::{CorpusError, Item};
@@ -228,6 +229,7 @@ type ClipResult = (Option<Key>, bool, Result<Vec<f32>, CorpusError>);
 /// # Errors
 /// [`CorpusError::Audio`] when decoding or resampling fails.
 pub fn load_clip(
+    loader: &mut Loader,
     bytes: &[u8],
     path: &Path,
     simulated_av_twin: bool,
@@ -239,15 +241,20 @@ pub fn load_clip(
         source,
     };
     if !simulated_av_twin {
-        return load_bytes(bytes, &name, &audio.load_options(Some(audio.target_rate))).map_err(err);
+        let opts = audio.load_options(Some(audio.target_rate));
+        return loader.load_bytes(bytes, &name, &opts).map_err(err);
     }
-    let mut a = load_bytes(bytes, &name, &audio.load_options(None)).map_err(err)?;
-    let mut x = ser_audio::resample(&a.samples, a.sample_rate, 44100).map_err(err)?;
+    let mut a = loader
+        .load_bytes(bytes, &name, &audio.load_options(None))
+        .map_err(err)?;
+    let mut x = loader
+        .resample(&a.samples, a.sample_rate, 44100)
+        .map_err(err)?;
     for v in &mut x {
         // ffmpeg's float -> s16 conversion: round(x * 32768), saturated.
         *v = (*v * 32768.0).round().clamp(-32768.0, 32767.0) / 32768.0;
     }
-    a.samples = ser_audio::resample(&x, 44100, audio.target_rate).map_err(err)?;
+    a.samples = loader.resample(&x, 44100, audio.target_rate).map_err(err)?;
     a.sample_rate = audio.target_rate;
     Ok(a)
 }
@@ -302,9 +309,12 @@ pub fn extract_features(
     let results: Vec<ClipResult> = items
         .par_iter()
         .map_init(
-            || Mfcc::new(cfg.mfcc.clone()),
-            |mfcc, item| {
-                let r = one_clip(item, cfg, mfcc, &cache, cache_path.is_some());
+            || Worker {
+                mfcc: Mfcc::new(cfg.mfcc.clone()),
+                loader: Loader::new(),
+            },
+            |worker, item| {
+                let r = one_clip(item, cfg, worker, &cache, cache_path.is_some());
                 progress.tick();
                 r
             },
@@ -376,10 +386,16 @@ pub fn extract_features(
     })
 }
 
+/// What each rayon worker plans once and reuses for all its clips.
+struct Worker {
+    mfcc: Result<Mfcc, ser_mfcc::MfccError>,
+    loader: Loader,
+}
+
 fn one_clip(
     item: &Item,
     cfg: &FeatureConfig,
-    mfcc: &mut Result<Mfcc, ser_mfcc::MfccError>,
+    worker: &mut Worker,
     cache: &HashMap<Key, Vec<f32>>,
     use_cache: bool,
 ) -> ClipResult {
@@ -401,11 +417,17 @@ fn one_clip(
         return (key, true, Ok(v.clone()));
     }
     let r = (|| {
-        let m = mfcc.as_mut().map_err(|e| CorpusError::Mfcc {
+        let m = worker.mfcc.as_mut().map_err(|e| CorpusError::Mfcc {
             path: item.path.clone(),
             source: e.clone(),
         })?;
-        let audio = load_clip(&bytes, &item.path, item.simulated_av_twin, &cfg.audio)?;
+        let audio = load_clip(
+            &mut worker.loader,
+            &bytes,
+            &item.path,
+            item.simulated_av_twin,
+            &cfg.audio,
+        )?;
         let v: Array1<f32> =
             m.compute_mean(&audio.samples)
                 .map_err(|source| CorpusError::Mfcc {
