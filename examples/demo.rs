@@ -366,7 +366,8 @@ fn status_of(e: &Error) -> u16 {
             | AudioError::Truncated { .. }
             | AudioError::Empty { .. }
             | AudioError::NonFinite { .. }
-            | AudioError::TooLong { .. } => 422,
+            | AudioError::TooLong { .. }
+            | AudioError::TooLoud { .. } => 422,
             _ => 500,
         },
         e if e.is_bad_input() => 422,

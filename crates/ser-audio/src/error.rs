@@ -23,6 +23,7 @@ use std::path::PathBuf;
 /// | [`InvalidOption`](AudioError::InvalidOption) | a [`LoadOptions`](crate::LoadOptions) field is out of range |
 /// | [`InvalidRate`](AudioError::InvalidRate) | a zero sample rate given to the resampler |
 /// | [`TooLong`](AudioError::TooLong) | the resampled output would exceed [`MAX_SAMPLES`](crate::MAX_SAMPLES) |
+/// | [`TooLoud`](AudioError::TooLoud) | a sample beyond [`MAX_RESAMPLE_MAGNITUDE`](crate::MAX_RESAMPLE_MAGNITUDE) was to be resampled |
 /// | [`Resample`](AudioError::Resample) | the resampling library reported an error |
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +154,20 @@ pub enum AudioError {
         to: u32,
     },
 
+    /// A sample is too large in magnitude to resample: the FFT sums inside the resampler would
+    /// overflow `f32` (audio is nominally within ±1; only a corrupt float file gets here).
+    #[error("{}sample {value:e} at index {index} is too large to resample (|sample| must be at most {limit:e})", prefix(.path.as_deref()))]
+    TooLoud {
+        /// The file being loaded; `None` from [`resample`](crate::resample) / [`Resampler`](crate::Resampler).
+        path: Option<PathBuf>,
+        /// Index of the first such sample in the resampler's input.
+        index: usize,
+        /// Its value.
+        value: f32,
+        /// The largest magnitude accepted, [`MAX_RESAMPLE_MAGNITUDE`](crate::MAX_RESAMPLE_MAGNITUDE).
+        limit: f32,
+    },
+
     /// The resampling library reported an error (not expected for valid rates).
     #[error("resampling from {from} Hz to {to} Hz failed: {detail}")]
     Resample {
@@ -179,7 +194,7 @@ impl AudioError {
             | AudioError::Empty { path, .. }
             | AudioError::NonFinite { path, .. }
             | AudioError::InvalidOption { path, .. } => Some(path),
-            AudioError::TooLong { path, .. } => path.as_deref(),
+            AudioError::TooLong { path, .. } | AudioError::TooLoud { path, .. } => path.as_deref(),
             AudioError::InvalidRate { .. } | AudioError::Resample { .. } => None,
         }
     }

@@ -68,7 +68,7 @@ use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 pub use error::AudioError;
-pub use resample::{output_len, resample, Resampler, MAX_SAMPLES};
+pub use resample::{output_len, resample, Resampler, MAX_RESAMPLE_MAGNITUDE, MAX_SAMPLES};
 
 use decode::{Decoded, SeekableReader, Span};
 
@@ -369,6 +369,17 @@ impl Loader {
                             limit,
                             from,
                             to,
+                        },
+                        AudioError::TooLoud {
+                            index,
+                            value,
+                            limit,
+                            ..
+                        } => AudioError::TooLoud {
+                            path: Some(path.to_path_buf()),
+                            index,
+                            value,
+                            limit,
                         },
                         other => other,
                     })?;

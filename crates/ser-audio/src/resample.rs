@@ -14,6 +14,25 @@ use crate::AudioError;
 /// otherwise be upsampled 22050-fold).
 pub const MAX_SAMPLES: u64 = 1 << 28;
 
+/// The largest sample magnitude [`Resampler`] accepts: 1e30. The resampler's FFTs sum up to
+/// tens of thousands of samples, so much larger values (which only corrupt float files hold;
+/// audio is nominally within ±1) would overflow `f32` and come out as NaN. Larger inputs fail
+/// with [`AudioError::TooLoud`].
+pub const MAX_RESAMPLE_MAGNITUDE: f32 = 1e30;
+
+/// Index and value of the first sample with `|x| > limit` (NaN never matches). Branch-free per
+/// block, so the usual all-small case vectorises.
+fn first_beyond(x: &[f32], limit: f32) -> Option<(usize, f32)> {
+    const BLOCK: usize = 256;
+    for (b, chunk) in x.chunks(BLOCK).enumerate() {
+        if chunk.iter().fold(false, |any, v| any | (v.abs() > limit)) {
+            let i = chunk.iter().position(|v| v.abs() > limit)?;
+            return Some((b * BLOCK + i, chunk[i]));
+        }
+    }
+    None
+}
+
 /// Target FFT block length (input and output side) for the synchronous FFT resampler. Longer
 /// blocks give a sharper anti-alias filter; 2048 puts the 48 kHz -> 22050 Hz cutoff at about
 /// 98 % of the output Nyquist frequency.
@@ -180,7 +199,8 @@ impl Resampler {
     ///
     /// # Errors
     /// [`AudioError::TooLong`] if the output would exceed [`MAX_SAMPLES`];
-    /// [`AudioError::Resample`] if rubato fails (not expected).
+    /// [`AudioError::TooLoud`] if a sample exceeds [`MAX_RESAMPLE_MAGNITUDE`] in magnitude
+    /// (rates differ); [`AudioError::Resample`] if rubato fails (not expected).
     pub fn process(&mut self, input: &[f32]) -> Result<Vec<f32>, AudioError> {
         let mut out = Vec::new();
         self.process_into(input, &mut out)?;
@@ -219,6 +239,14 @@ impl Resampler {
         };
         if input.is_empty() {
             return Ok(());
+        }
+        if let Some((index, value)) = first_beyond(input, MAX_RESAMPLE_MAGNITUDE) {
+            return Err(AudioError::TooLoud {
+                path: None,
+                index,
+                value,
+                limit: MAX_RESAMPLE_MAGNITUDE,
+            });
         }
         let fail = |detail: String| AudioError::Resample { from, to, detail };
         engine.reset();

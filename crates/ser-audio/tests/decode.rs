@@ -604,3 +604,55 @@ fn loader_reuses_plans_and_matches_the_free_functions() {
         .unwrap_err();
     assert!(err.to_string().starts_with("notes.txt: "));
 }
+
+#[test]
+fn samples_too_large_to_resample_are_refused_with_the_file_named() {
+    // A float WAV holding 1e36: finite, but rubato's FFT sums would overflow f32 to NaN (and
+    // rubato then panics on its own unwrap); the loader refuses it with the file named.
+    let mut x = vec![0.25f64; 4800];
+    x[1234] = -1e36;
+    let bytes = wav_mono(Enc::F32, 48000, &x);
+    let err = load_bytes(&bytes, "loud.wav", &LoadOptions::default()).unwrap_err();
+    match &err {
+        AudioError::TooLoud {
+            path, index, value, ..
+        } => {
+            assert_eq!(path.as_deref(), Some(std::path::Path::new("loud.wav")));
+            assert_eq!((*index, *value), (1234, -1e36));
+        }
+        other => panic!("expected TooLoud, got {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .starts_with("loud.wav: sample -1e36 at index 1234"),
+        "{err}"
+    );
+    // at its own rate there is nothing to overflow
+    let native = load_bytes(&bytes, "loud.wav", &native()).unwrap();
+    assert_eq!(native.samples[1234], -1e36);
+    // up to the documented limit the resampled output stays finite
+    for amp in [1.0f32, 1e20, ser_audio::MAX_RESAMPLE_MAGNITUDE] {
+        let y: Vec<f32> = (0..20_000)
+            .map(|i| if i % 7 == 0 { amp } else { -amp })
+            .collect();
+        for (from, to) in [
+            (48000, 22050),
+            (44100, 22050),
+            (8000, 22050),
+            (44101, 22050),
+        ] {
+            let out = ser_audio::resample(&y, from, to).unwrap();
+            assert!(out.iter().all(|v| v.is_finite()), "{amp:e} {from}->{to}");
+        }
+    }
+    let mut y = vec![0.0f32; 100];
+    y[7] = f32::MAX;
+    assert!(matches!(
+        ser_audio::resample(&y, 48000, 22050),
+        Err(AudioError::TooLoud {
+            path: None,
+            index: 7,
+            ..
+        })
+    ));
+}
