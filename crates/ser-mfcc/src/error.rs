@@ -17,6 +17,17 @@ pub enum MfccError {
         /// Its value (NaN, +inf or -inf).
         value: f32,
     },
+    /// A sample's magnitude exceeds [`MAX_SAMPLE_MAGNITUDE`](crate::MAX_SAMPLE_MAGNITUDE), so
+    /// the power spectrum could overflow `f32`; `index` is the first such sample.
+    #[error("input sample at index {index} is {value:e}, beyond the largest magnitude {limit:e} the f32 power spectrum can hold")]
+    TooLarge {
+        /// Index of the first such sample.
+        index: usize,
+        /// Its value.
+        value: f32,
+        /// The limit, [`MAX_SAMPLE_MAGNITUDE`](crate::MAX_SAMPLE_MAGNITUDE).
+        limit: f32,
+    },
     /// With `center = false` the input must hold at least one full frame.
     #[error("input too short for uncentered analysis: expected at least {expected} samples (n_fft), got {actual}")]
     TooShort {
@@ -65,19 +76,37 @@ pub(crate) fn invalid(
     }
 }
 
-/// Returns the index and value of the first non-finite sample, if any.
+/// The largest sample magnitude the extractors accept: 1e12. Audio is nominally within ±1;
+/// beyond about 1e15 the `f32` power spectrum of a 2048-point frame overflows and the MFCCs
+/// would silently be wrong, so larger (finite) samples are [`MfccError::TooLarge`].
+pub const MAX_SAMPLE_MAGNITUDE: f32 = 1e12;
+
+/// Checks every sample: the first NaN or ±inf is [`MfccError::NonFinite`], the first one beyond
+/// [`MAX_SAMPLE_MAGNITUDE`] is [`MfccError::TooLarge`].
 ///
-/// Scans in blocks so the common all-finite case stays vectorised.
+/// Scans in blocks with one branch-free comparison (`|x| <= limit` is false for NaN too), so
+/// the common all-valid case stays vectorised.
 #[inline(always)]
 pub(crate) fn check_finite(samples: &[f32]) -> Result<(), MfccError> {
     const BLOCK: usize = 256;
     for (b, chunk) in samples.chunks(BLOCK).enumerate() {
-        let all_finite = chunk.iter().fold(true, |acc, x| acc & x.is_finite());
-        if !all_finite {
-            if let Some(i) = chunk.iter().position(|x| !x.is_finite()) {
-                return Err(MfccError::NonFinite {
-                    index: b * BLOCK + i,
-                    value: chunk[i],
+        let all_ok = chunk
+            .iter()
+            .fold(true, |acc, x| acc & (x.abs() <= MAX_SAMPLE_MAGNITUDE));
+        if !all_ok {
+            if let Some(i) = chunk
+                .iter()
+                .position(|x| !x.is_finite() || x.abs() > MAX_SAMPLE_MAGNITUDE)
+            {
+                let (index, value) = (b * BLOCK + i, chunk[i]);
+                return Err(if value.is_finite() {
+                    MfccError::TooLarge {
+                        index,
+                        value,
+                        limit: MAX_SAMPLE_MAGNITUDE,
+                    }
+                } else {
+                    MfccError::NonFinite { index, value }
                 });
             }
         }

@@ -40,8 +40,9 @@
 //!   sqrt(n_mels)` (-1131.37 for 128 bands) and all other coefficients are 0, as librosa.
 //! - The `top_db` floor is relative to the maximum over **all** frames of the clip, so the
 //!   MFCCs of a frame depend on the rest of the clip (as in librosa).
-//! - Finite output for finite input as long as the power spectrum fits in f32
-//!   (|samples| up to about 1e15).
+//! - Samples beyond ±[`MAX_SAMPLE_MAGNITUDE`] (1e12; audio is nominally within ±1) are
+//!   [`MfccError::TooLarge`]: the f32 power spectrum could overflow. Every input that passes
+//!   these checks gives finite output.
 //!
 //! ## Accuracy versus the full librosa path
 //! See `docs/MFCC.md` in the repository for how far decoding + resampling (ser-audio vs
@@ -61,7 +62,7 @@ pub use config::{MelNorm, MelScale, MfccConfig, PadMode};
 pub use db::{power_to_db, DbParams};
 pub use dct::{dct2_ortho, dct_ortho_matrix, lifter_weights};
 pub use delta::delta;
-pub use error::MfccError;
+pub use error::{MfccError, MAX_SAMPLE_MAGNITUDE};
 pub use mel::{fft_frequencies, hz_to_mel, mel_frequencies, mel_to_hz, MelFilterbank};
 pub use mfcc::{mean_over_time, Mfcc};
 pub use stft::{hann_window, n_frames, Stft};

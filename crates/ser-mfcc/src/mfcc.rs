@@ -103,6 +103,46 @@ impl pulp::WithSimd for Finite<'_> {
     }
 }
 
+/// The `top_db` floor and the fold of pass 2 for a block of frames, as a `pulp` operation:
+/// `sum[n] = x[n] + x[N-1-n]` (and the middle band alone when `N` is odd),
+/// `diff[n] = x[n] - x[N-1-n]`, with `x` the floored log-mel frame in f64.
+struct Fold<'a> {
+    /// `[frames * n_mels]` dB, frame-major.
+    src: &'a [f32],
+    n_mels: usize,
+    floor: f32,
+    /// `[frames * ceil(n_mels / 2)]`.
+    sum: &'a mut [f64],
+    /// `[frames * (n_mels / 2)]`.
+    diff: &'a mut [f64],
+}
+
+impl pulp::WithSimd for Fold<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let nm = self.n_mels;
+        let (hs, hd) = (nm.div_ceil(2), nm / 2);
+        let floor = self.floor;
+        let f = |v: f32| f64::from(if v > floor { v } else { floor });
+        for (i, x) in self.src.chunks_exact(nm).enumerate() {
+            let sum = &mut self.sum[i * hs..(i + 1) * hs];
+            let diff = &mut self.diff[i * hd..(i + 1) * hd];
+            let lo = x[..hd].iter();
+            let hi = x[nm - hd..].iter().rev();
+            for (((s, d), &a), &b) in sum.iter_mut().zip(diff.iter_mut()).zip(lo).zip(hi) {
+                let (a, b) = (f(a), f(b));
+                *s = a + b;
+                *d = a - b;
+            }
+            if hs > hd {
+                sum[hd] = f(x[hd]);
+            }
+        }
+    }
+}
+
 /// Lanes of the dB conversion's running maximum (8 f32 = one AVX2 register).
 const DB_LANES: usize = 8;
 
@@ -236,21 +276,13 @@ impl Mfcc {
     fn cepstra_block(&mut self, t0: usize, nb: usize) -> Result<(), MfccError> {
         let (nk, nm) = (self.cfg.n_mfcc, self.cfg.n_mels);
         let (hs, hd) = (nm.div_ceil(2), nm / 2);
-        let floor = self.floor;
-        let src = &self.mel_db[t0 * nm..(t0 + nb) * nm];
-        for (i, x) in src.chunks_exact(nm).enumerate() {
-            let sum = &mut self.block_sum[i * hs..(i + 1) * hs];
-            let diff = &mut self.block_diff[i * hd..(i + 1) * hd];
-            let f = |v: f32| f64::from(if v > floor { v } else { floor });
-            for n in 0..hd {
-                let (a, b) = (f(x[n]), f(x[nm - 1 - n]));
-                sum[n] = a + b;
-                diff[n] = a - b;
-            }
-            if hs > hd {
-                sum[hd] = f(x[hd]);
-            }
-        }
+        self.arch.dispatch(Fold {
+            src: &self.mel_db[t0 * nm..(t0 + nb) * nm],
+            n_mels: nm,
+            floor: self.floor,
+            sum: &mut self.block_sum[..nb * hs],
+            diff: &mut self.block_diff[..nb * hd],
+        });
         let shape_err = |e: ndarray::ShapeError| MfccError::ShapeMismatch {
             what: "internal DCT block",
             expected: vec![nk, nb],
@@ -292,7 +324,8 @@ impl Mfcc {
     /// (librosa orientation: row = coefficient, column = frame).
     ///
     /// Defined behaviour: an empty input is [`MfccError::EmptyInput`]; a NaN/inf sample is
-    /// [`MfccError::NonFinite`] with its index; an input shorter than `n_fft` is padded like
+    /// [`MfccError::NonFinite`] and one beyond ±[`MAX_SAMPLE_MAGNITUDE`](crate::MAX_SAMPLE_MAGNITUDE)
+    /// [`MfccError::TooLarge`], with its index; an input shorter than `n_fft` is padded like
     /// librosa when `center` (1 + n/hop frames), else [`MfccError::TooShort`]; all-zero input
     /// gives -100 dB everywhere, i.e. `c0 = -100 * sqrt(n_mels)` and 0 for the others.
     ///

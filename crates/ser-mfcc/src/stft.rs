@@ -402,7 +402,8 @@ impl Stft {
     /// Power spectrogram `|STFT|^2`, shape `[n_bins, frames]` (librosa orientation), power units.
     ///
     /// # Errors
-    /// [`MfccError::EmptyInput`], [`MfccError::NonFinite`], [`MfccError::TooShort`].
+    /// [`MfccError::EmptyInput`], [`MfccError::NonFinite`], [`MfccError::TooLarge`],
+    /// [`MfccError::TooShort`].
     pub fn power_spectrogram(&mut self, samples: &[f32]) -> Result<Array2<f32>, MfccError> {
         check_finite(samples)?;
         let frames = self.n_frames(samples.len())?;

@@ -3,7 +3,9 @@
 
 use ndarray::Array2;
 use proptest::prelude::*;
-use ser_mfcc::{dct2_ortho, mean_over_time, Mfcc, MfccConfig, MfccError, PadMode};
+use ser_mfcc::{
+    dct2_ortho, mean_over_time, Mfcc, MfccConfig, MfccError, PadMode, MAX_SAMPLE_MAGNITUDE,
+};
 
 fn small_cfg(hop: usize, pad_mode: PadMode) -> MfccConfig {
     MfccConfig {
@@ -122,6 +124,38 @@ proptest! {
         m.compute_into(&x, &mut out).unwrap();
         prop_assert_eq!(&out, &full);
     }
+}
+
+#[test]
+fn samples_beyond_the_magnitude_limit_are_an_error() {
+    let mut m = Mfcc::new(MfccConfig::default()).unwrap();
+    let mut x = vec![0.1f32; 3000];
+    x[2500] = MAX_SAMPLE_MAGNITUDE;
+    x[10] = -MAX_SAMPLE_MAGNITUDE;
+    let out = m.compute(&x).unwrap();
+    assert!(out.iter().all(|v| v.is_finite()));
+    x[1234] = -2e12;
+    x[2000] = f32::NAN;
+    let err = m.compute(&x).unwrap_err();
+    assert_eq!(
+        err,
+        MfccError::TooLarge {
+            index: 1234,
+            value: -2e12,
+            limit: MAX_SAMPLE_MAGNITUDE
+        }
+    );
+    assert!(err.to_string().contains("index 1234"), "{err}");
+    x[1234] = f32::MAX;
+    assert!(matches!(
+        m.compute_mean(&x),
+        Err(MfccError::TooLarge { index: 1234, .. })
+    ));
+    x[1234] = 0.0;
+    assert!(matches!(
+        m.compute(&x),
+        Err(MfccError::NonFinite { index: 2000, .. })
+    ));
 }
 
 #[test]
