@@ -138,8 +138,10 @@ impl Resampler {
         let engine: Box<dyn rubato::Resampler<f32> + Send> =
             if min_in.max(min_out) <= FFT_MAX_MIN_BLOCK {
                 // Number of minimal blocks per FFT block: as many as fit in the target length on the
-                // longer side, at least one.
+                // longer side, at least one, and with an even output block: rubato's delay is
+                // half the output block, so an odd one would leave the output half a sample late.
                 let blocks = (FFT_TARGET_BLOCK / min_in.max(min_out)).max(1);
+                let blocks = blocks + (blocks * min_out) % 2;
                 Box::new(
                     Fft::<f32>::new_custom(
                         from as usize,
