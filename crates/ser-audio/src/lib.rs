@@ -50,7 +50,9 @@
 //! # Resampling
 //! [`Resampler`] / [`resample`]: band-limited (windowed-sinc anti-alias filter) FFT resampling,
 //! delay-compensated so the output is time-aligned with the input, output length exactly
-//! `ceil(n * to / from)` as `librosa.resample`. Same rate: a copy.
+//! `ceil(n * to / from)` as `librosa.resample`. Same rate: a copy. Samples beyond
+//! ±[`MAX_RESAMPLE_MAGNITUDE`] are refused ([`AudioError::TooLoud`]). To load many clips, use
+//! one [`Loader`] (per thread): it keeps the planned resamplers.
 //!
 //! # Errors
 //! One enum, [`AudioError`]; every variant about a file names it (the path, or the `name` argument
