@@ -181,6 +181,17 @@ pub enum AudioError {
 }
 
 impl AudioError {
+    /// Names `file` in the resampler's errors, which are raised without one (`TooLong`,
+    /// `TooLoud` from [`Resampler`](crate::Resampler)); other errors are returned unchanged.
+    pub(crate) fn at_path(mut self, file: &std::path::Path) -> Self {
+        if let AudioError::TooLong { path, .. } | AudioError::TooLoud { path, .. } = &mut self {
+            if path.is_none() {
+                *path = Some(file.to_path_buf());
+            }
+        }
+        self
+    }
+
     /// The file (or name) the error concerns, if it concerns one.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {

@@ -356,35 +356,7 @@ impl Loader {
                 let y = self
                     .resampler(d.rate, to)
                     .and_then(|r| r.process(&d.samples))
-                    .map_err(|e| match e {
-                        AudioError::TooLong {
-                            input,
-                            output,
-                            limit,
-                            from,
-                            to,
-                            ..
-                        } => AudioError::TooLong {
-                            path: Some(path.to_path_buf()),
-                            input,
-                            output,
-                            limit,
-                            from,
-                            to,
-                        },
-                        AudioError::TooLoud {
-                            index,
-                            value,
-                            limit,
-                            ..
-                        } => AudioError::TooLoud {
-                            path: Some(path.to_path_buf()),
-                            index,
-                            value,
-                            limit,
-                        },
-                        other => other,
-                    })?;
+                    .map_err(|e| e.at_path(path))?;
                 (y, to)
             }
             _ => (d.samples, d.rate),
