@@ -352,7 +352,7 @@ fn run() -> Result<()> {
                 FeatureConfig::default()
             };
             let mut mfcc = ser::mfcc::Mfcc::new(cfg.mfcc.clone())?;
-            let mut rs: Option<ser::audio::Resampler> = None;
+            let mut loader = ser::audio::Loader::new();
             let (mut t_read, mut t_dec, mut t_rs, mut t_mfcc) = (0.0, 0.0, 0.0, 0.0);
             let (mut n_in, mut n_out) = (0usize, 0usize);
             for it in &c.items {
@@ -360,24 +360,14 @@ fn run() -> Result<()> {
                 let bytes = std::fs::read(&it.path)?;
                 t_read += t.elapsed().as_secs_f64();
                 let t = Instant::now();
-                let a = ser::audio::load_bytes(
+                let a = loader.load_bytes(
                     &bytes,
                     &it.path.to_string_lossy(),
                     &ser::audio::LoadOptions::native_rate(),
                 )?;
                 t_dec += t.elapsed().as_secs_f64();
                 let t = Instant::now();
-                if rs.as_ref().map(|r| r.from_rate()) != Some(a.sample_rate) {
-                    rs = Some(ser::audio::Resampler::new(
-                        a.sample_rate,
-                        cfg.audio.target_rate,
-                    )?);
-                }
-                let y = rs
-                    .as_mut()
-                    .map(|r| r.process(&a.samples))
-                    .transpose()?
-                    .unwrap_or_default();
+                let y = loader.resample(&a.samples, a.sample_rate, cfg.audio.target_rate)?;
                 t_rs += t.elapsed().as_secs_f64();
                 let t = Instant::now();
                 let _v = mfcc.compute_mean(&y)?;
