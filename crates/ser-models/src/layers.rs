@@ -270,17 +270,23 @@ mod tests {
         Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
     }
 
-    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
+    /// All elements of `t`, flattened, as f64.
+    fn values(t: &Tensor) -> Vec<f64> {
+        t.flatten_all()
             .unwrap()
-            .abs()
+            .to_dtype(DType::F64)
             .unwrap()
-            .flatten_all()
+            .to_vec1()
             .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
+    }
+
+    /// Largest |element| of `t`.
+    fn max_abs(t: &Tensor) -> f64 {
+        values(t).iter().fold(0.0, |m, v| m.max(v.abs()))
+    }
+
+    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
+        max_abs(&(a - b).unwrap())
     }
 
     #[test]
@@ -312,16 +318,7 @@ mod tests {
             for var in vm.all_vars().iter().chain(std::iter::once(&x)) {
                 let a = gf.get(var.as_tensor()).unwrap();
                 let c = gu.get(var.as_tensor()).unwrap();
-                let scale = c
-                    .abs()
-                    .unwrap()
-                    .flatten_all()
-                    .unwrap()
-                    .max(0)
-                    .unwrap()
-                    .to_scalar::<f32>()
-                    .unwrap()
-                    .max(1.0);
+                let scale = max_abs(c).max(1.0);
                 assert!(
                     max_abs_diff(a, c) / scale < 1e-4,
                     "{act:?} {:?}",
@@ -333,7 +330,7 @@ mod tests {
 
     /// Gradient of `sum(w * conv(x))` by central differences on every element of `t`, in f64.
     fn finite_differences(t: &Var, f: &dyn Fn() -> f64) -> Vec<f64> {
-        let base: Vec<f64> = t.flatten_all().unwrap().to_vec1().unwrap();
+        let base = values(t);
         let eps = 1e-6;
         (0..base.len())
             .map(|i| {
@@ -354,13 +351,7 @@ mod tests {
 
     /// Largest |autograd - finite difference| over the elements of `var`.
     fn max_grad_error(grads: &candle_core::backprop::GradStore, var: &Var, fd: &[f64]) -> f64 {
-        let g: Vec<f64> = grads
-            .get(var)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
+        let g = values(grads.get(var).unwrap());
         fd.iter()
             .zip(&g)
             .map(|(p, q)| (p - q).abs())
@@ -392,16 +383,7 @@ mod tests {
             let r = conv.forward_reference(x.as_tensor()).unwrap();
             let w = rand_tensor(r.dims(), 4, 1.0).to_dtype(DType::F64).unwrap();
             let a = conv.forward(x.as_tensor()).unwrap();
-            let diff = (&a - &r)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .max(0)
-                .unwrap()
-                .to_scalar::<f64>()
-                .unwrap();
+            let diff = max_abs_diff(&a, &r);
             assert!(diff < 1e-9, "forward {diff}");
             let loss = || {
                 (conv.forward(x.as_tensor()).unwrap() * &w)
@@ -468,8 +450,8 @@ mod tests {
         let w = rand_tensor(&[b, c, l / k], 6, 1.0)
             .to_dtype(DType::F64)
             .unwrap();
-        let loss = |t: &Tensor| {
-            (max_pool1d(t, k).unwrap() * &w)
+        let loss = || {
+            (max_pool1d(x.as_tensor(), k).unwrap() * &w)
                 .unwrap()
                 .sum_all()
                 .unwrap()
@@ -477,28 +459,9 @@ mod tests {
                 .unwrap()
         };
         let grads = (y * &w).unwrap().sum_all().unwrap().backward().unwrap();
-        let g: Vec<f64> = grads
-            .get(x.as_tensor())
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        let base: Vec<f64> = x.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
-        let eps = 1e-6;
-        for i in 0..base.len() {
-            let mut p = base.clone();
-            p[i] += eps;
-            let mut m = base.clone();
-            m[i] -= eps;
-            let tp = Tensor::from_vec(p, (b, c, l), &Device::Cpu).unwrap();
-            let tm = Tensor::from_vec(m, (b, c, l), &Device::Cpu).unwrap();
-            let fd = (loss(&tp) - loss(&tm)) / (2.0 * eps);
-            assert!(
-                (fd - g[i]).abs() < 1e-6,
-                "element {i}: fd {fd} autograd {}",
-                g[i]
-            );
+        let g = values(grads.get(x.as_tensor()).unwrap());
+        for (i, (fd, g)) in finite_differences(&x, &loss).iter().zip(&g).enumerate() {
+            assert!((fd - g).abs() < 1e-6, "element {i}: fd {fd} autograd {g}");
         }
         // The tail (positions 8..11) gets no gradient.
         for bi in 0..b {
