@@ -206,34 +206,15 @@ fn ravdess_six_folds_gender_balanced() {
         .folds
         .iter()
         .all(|f| f.test.len() == 60 && f.validation.len() == 60));
-    assert!(speaker_kfold(
-        &items,
-        &[],
-        &SpeakerFoldConfig {
-            folds: 25,
+    // 25 folds of 24 actors, a single fold, and validation folds that leave no training fold
+    for bad in [(25, 1), (1, 1), (3, 2)] {
+        let cfg = SpeakerFoldConfig {
+            folds: bad.0,
+            validation_folds: bad.1,
             ..Default::default()
-        }
-    )
-    .is_err());
-    assert!(speaker_kfold(
-        &items,
-        &[],
-        &SpeakerFoldConfig {
-            folds: 1,
-            ..Default::default()
-        }
-    )
-    .is_err());
-    assert!(speaker_kfold(
-        &items,
-        &[],
-        &SpeakerFoldConfig {
-            folds: 3,
-            validation_folds: 2,
-            ..Default::default()
-        }
-    )
-    .is_err());
+        };
+        assert!(speaker_kfold(&items, &[], &cfg).is_err(), "{cfg:?}");
+    }
 }
 
 /// Random corpus: items from a few RAVDESS actors, SAVEE speakers and unknown-speaker SAVEE
