@@ -280,6 +280,11 @@ mod tests {
             .unwrap()
     }
 
+    /// `sum(t * w)`, the scalar loss the gradient checks differentiate.
+    fn weighted_sum(t: &Tensor, w: &Tensor) -> Tensor {
+        (t * w).unwrap().sum_all().unwrap()
+    }
+
     /// Largest |element| of `t`.
     fn max_abs(t: &Tensor) -> f64 {
         values(t).iter().fold(0.0, |m, v| m.max(v.abs()))
@@ -308,13 +313,8 @@ mod tests {
             let fused = lstm.forward_last(x.as_tensor()).unwrap();
             let unfused = lstm.forward_last_unfused(x.as_tensor()).unwrap();
             assert!(max_abs_diff(&fused, &unfused) < 1e-5, "{act:?}");
-            let gf = (fused * &w).unwrap().sum_all().unwrap().backward().unwrap();
-            let gu = (unfused * &w)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .backward()
-                .unwrap();
+            let gf = weighted_sum(&fused, &w).backward().unwrap();
+            let gu = weighted_sum(&unfused, &w).backward().unwrap();
             for var in vm.all_vars().iter().chain(std::iter::once(&x)) {
                 let a = gf.get(var.as_tensor()).unwrap();
                 let c = gu.get(var.as_tensor()).unwrap();
@@ -386,23 +386,17 @@ mod tests {
             let diff = max_abs_diff(&a, &r);
             assert!(diff < 1e-9, "forward {diff}");
             let loss = || {
-                (conv.forward(x.as_tensor()).unwrap() * &w)
-                    .unwrap()
-                    .sum_all()
-                    .unwrap()
+                weighted_sum(&conv.forward(x.as_tensor()).unwrap(), &w)
                     .to_scalar::<f64>()
                     .unwrap()
             };
-            let ga = (a * &w).unwrap().sum_all().unwrap().backward().unwrap();
+            let ga = weighted_sum(&a, &w).backward().unwrap();
             let wvar = vm.data().lock().unwrap()["weight"].clone();
             for var in [&wvar, &x] {
                 let fd = finite_differences(var, &loss);
                 let worst = max_grad_error(&ga, var, &fd);
                 assert!(worst < 1e-6, "{pad:?} k{k} {:?}: {worst}", var.dims());
-                let gr = (conv.forward_reference(x.as_tensor()).unwrap() * &w)
-                    .unwrap()
-                    .sum_all()
-                    .unwrap()
+                let gr = weighted_sum(&conv.forward_reference(x.as_tensor()).unwrap(), &w)
                     .backward()
                     .unwrap();
                 let worst_ref = max_grad_error(&gr, var, &fd);
@@ -451,14 +445,11 @@ mod tests {
             .to_dtype(DType::F64)
             .unwrap();
         let loss = || {
-            (max_pool1d(x.as_tensor(), k).unwrap() * &w)
-                .unwrap()
-                .sum_all()
-                .unwrap()
+            weighted_sum(&max_pool1d(x.as_tensor(), k).unwrap(), &w)
                 .to_scalar::<f64>()
                 .unwrap()
         };
-        let grads = (y * &w).unwrap().sum_all().unwrap().backward().unwrap();
+        let grads = weighted_sum(&y, &w).backward().unwrap();
         let g = values(grads.get(x.as_tensor()).unwrap());
         for (i, (fd, g)) in finite_differences(&x, &loss).iter().zip(&g).enumerate() {
             assert!((fd - g).abs() < 1e-6, "element {i}: fd {fd} autograd {g}");
