@@ -469,33 +469,15 @@ mod tests {
         let x = Tensor::ones((4, 100), DType::F32, &Device::Cpu).unwrap();
         let a = Dropout::new(0.4, SharedRng::new(3));
         let b = Dropout::new(0.4, SharedRng::new(3));
-        let ya: Vec<f32> = a
-            .forward_t(&x, true)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        let yb: Vec<f32> = b
-            .forward_t(&x, true)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
+        let ya = values(&a.forward_t(&x, true).unwrap());
+        let yb = values(&b.forward_t(&x, true).unwrap());
         assert_eq!(ya, yb);
         let zeros = ya.iter().filter(|v| **v == 0.0).count();
         assert!((120..200).contains(&zeros), "{zeros}");
         assert!(ya
             .iter()
             .all(|v| *v == 0.0 || (*v - 1.0 / 0.6).abs() < 1e-6));
-        let eval: Vec<f32> = a
-            .forward_t(&x, false)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
+        let eval = values(&a.forward_t(&x, false).unwrap());
         assert!(eval.iter().all(|v| *v == 1.0));
     }
 }
