@@ -344,7 +344,7 @@ impl Loader {
                 offset_frames: d.start_frame,
             });
         }
-        if let Some((i, v)) = first_non_finite(&d.samples) {
+        if let Some((i, v)) = first_sample_where(&d.samples, |v| !v.is_finite()) {
             return Err(AudioError::NonFinite {
                 path: path.to_path_buf(),
                 frame: d.start_frame + i as u64,
@@ -370,13 +370,14 @@ impl Loader {
     }
 }
 
-/// Index and value of the first NaN or infinite sample. Scans in blocks with a branch-free
-/// test so the common all-finite case vectorises.
-fn first_non_finite(x: &[f32]) -> Option<(usize, f32)> {
+/// Index and value of the first sample for which `bad` holds. Scans in blocks with the test
+/// folded branch-free over each block, so the common all-good case vectorises; `bad` should
+/// be a cheap comparison.
+pub(crate) fn first_sample_where(x: &[f32], bad: impl Fn(f32) -> bool) -> Option<(usize, f32)> {
     const BLOCK: usize = 256;
     for (b, chunk) in x.chunks(BLOCK).enumerate() {
-        if !chunk.iter().fold(true, |ok, v| ok & v.is_finite()) {
-            let i = chunk.iter().position(|v| !v.is_finite())?;
+        if chunk.iter().fold(false, |any, &v| any | bad(v)) {
+            let i = chunk.iter().position(|&v| bad(v))?;
             return Some((b * BLOCK + i, chunk[i]));
         }
     }

@@ -20,19 +20,6 @@ pub const MAX_SAMPLES: u64 = 1 << 28;
 /// with [`AudioError::TooLoud`].
 pub const MAX_RESAMPLE_MAGNITUDE: f32 = 1e30;
 
-/// Index and value of the first sample with `|x| > limit` (NaN never matches). Branch-free per
-/// block, so the usual all-small case vectorises.
-fn first_beyond(x: &[f32], limit: f32) -> Option<(usize, f32)> {
-    const BLOCK: usize = 256;
-    for (b, chunk) in x.chunks(BLOCK).enumerate() {
-        if chunk.iter().fold(false, |any, v| any | (v.abs() > limit)) {
-            let i = chunk.iter().position(|v| v.abs() > limit)?;
-            return Some((b * BLOCK + i, chunk[i]));
-        }
-    }
-    None
-}
-
 /// Target FFT block length (input and output side) for the synchronous FFT resampler. Longer
 /// blocks give a sharper anti-alias filter; 2048 puts the 48 kHz -> 22050 Hz cutoff at about
 /// 98 % of the output Nyquist frequency.
@@ -242,7 +229,9 @@ impl Resampler {
         if input.is_empty() {
             return Ok(());
         }
-        if let Some((index, value)) = first_beyond(input, MAX_RESAMPLE_MAGNITUDE) {
+        if let Some((index, value)) =
+            crate::first_sample_where(input, |v| v.abs() > MAX_RESAMPLE_MAGNITUDE)
+        {
             return Err(AudioError::TooLoud {
                 path: None,
                 index,
