@@ -197,7 +197,7 @@ fn run() -> Result<()> {
                     out!("  {k}: {n} clips");
                 }
                 let counts = c.emotion_counts();
-                let per: Vec<String> = ser::corpus::Emotion::ALL
+                let per: Vec<String> = ser::corpus::Emotion::STUDY
                     .iter()
                     .map(|e| format!("{e} {}", counts[e.index()]))
                     .collect();

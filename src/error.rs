@@ -75,7 +75,7 @@ pub enum Error {
     /// The model's labels are not the eight emotions (each exactly once).
     #[error(
         "model {model}: labels: expected the 8 emotion names {:?} in any order, got {actual:?}",
-        ser_corpus::Emotion::names()
+        ser_corpus::Emotion::STUDY.map(ser_corpus::Emotion::name)
     )]
     Labels {
         /// The model's name.

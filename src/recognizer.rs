@@ -165,7 +165,7 @@ pub(crate) struct ProbabilityMap<'a>(pub(crate) &'a [f32; 8]);
 impl Serialize for ProbabilityMap<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(8))?;
-        for e in Emotion::ALL {
+        for e in Emotion::STUDY {
             map.serialize_entry(e.name(), &self.0[e.index()])?;
         }
         map.end()
@@ -203,7 +203,7 @@ impl Serialize for Prediction {
 }
 
 fn ranked(probabilities: &[f32; 8]) -> [(Emotion, f32); 8] {
-    let mut out = Emotion::ALL.map(|e| (e, probabilities[e.index()]));
+    let mut out = Emotion::STUDY.map(|e| (e, probabilities[e.index()]));
     out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.index().cmp(&b.0.index())));
     out
 }
@@ -660,7 +660,7 @@ mod tests {
 
     #[test]
     fn label_order_accepts_any_permutation_and_rejects_others() {
-        let names = Emotion::names();
+        let names = Emotion::STUDY.map(Emotion::name);
         assert_eq!(label_order(&labels(&names)), Some([0, 1, 2, 3, 4, 5, 6, 7]));
         let mut reversed = names;
         reversed.reverse();

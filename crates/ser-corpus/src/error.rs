@@ -49,12 +49,9 @@ pub enum CorpusError {
         /// Why it is excluded.
         reason: &'static str,
     },
-    /// A text is not one of the 8 lower-case emotion names.
-    #[error("unknown emotion {actual:?}: expected one of neutral, calm, happy, sad, angry, fearful, disgust, surprised")]
-    UnknownEmotion {
-        /// The text given.
-        actual: String,
-    },
+    /// A label name could not be read (see [`ser_labels::LabelError`]).
+    #[error(transparent)]
+    Label(#[from] ser_labels::LabelError),
     /// A text is not a corpus id (`ravdess`, `savee`, `crema-d`, `tess`, `emodb`).
     #[error("unknown corpus {actual:?}: expected one of ravdess, savee, crema-d, tess, emodb")]
     UnknownCorpus {

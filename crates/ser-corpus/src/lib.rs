@@ -2,8 +2,8 @@
 //!
 //! Emotion corpora by file name, leak-free splits and (cached) corpus-scale features.
 //!
-//! - [`Emotion`]: the study's 8 classes (RAVDESS order, indices 0..7) and the mapping of other
-//!   corpora's label sets onto them.
+//! - [`Emotion`], [`Label`], [`LabelSet`]: re-exported from `ser-labels`, the one definition of
+//!   class names.
 //! - [`names`]: parse/format RAVDESS, SAVEE, CREMA-D, TESS and EmoDB file names.
 //! - [`scan`]: a directory tree into a [`Corpus`] of [`Item`]s plus the rejected files (never
 //!   dropped silently); twins (same performance) via [`Corpus::twins`].
@@ -35,19 +35,20 @@
 //!
 //! RAVDESS (Livingstone & Russo 2018, doi:10.1371/journal.pone.0196391) is CC BY-NC-SA 4.0.
 
-mod emotion;
 mod error;
 pub mod features;
+mod gender;
 pub mod names;
 mod scan;
 pub mod split;
 
-pub use emotion::{Emotion, Gender};
 pub use error::CorpusError;
 pub use features::{
     extract_features, find_duplicates, AudioConfig, ExtractOptions, FeatureConfig, Features,
 };
+pub use gender::Gender;
 pub use names::{CorpusKind, ParsedName, RavdessName};
 pub use scan::{
     scan, scan_with, twin_groups, Corpus, Item, Rejected, ScanOptions, AUDIO_EXTENSIONS,
 };
+pub use ser_labels::{Emotion, Label, LabelSet};

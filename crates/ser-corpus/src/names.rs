@@ -230,7 +230,9 @@ impl RavdessName {
                 "01 (neutral has normal intensity only)".into(),
             ));
         }
-        let emotion = Emotion::from_index(usize::from(v[2] - 1))
+        let emotion = Emotion::STUDY
+            .get(usize::from(v[2]).wrapping_sub(1))
+            .copied()
             .ok_or_else(|| bad("emotion", parts[2], "01..08".into()))?;
         Ok(RavdessName {
             modality,
