@@ -18,6 +18,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/progress.rs"]
+mod progress;
+
 use std::io::Write;
 
 /// `println!` that returns an error instead of panicking when stdout is closed (`| head`).
@@ -34,7 +37,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
-use ser::corpus::features::{extract_features, ExtractOptions, FeatureConfig, Progress};
+use ser::corpus::features::{extract_features, ExtractOptions, FeatureConfig};
 use ser::corpus::split::{
     leave_one_speaker_out, speaker_kfold, stratified_split, study_split, SpeakerFoldConfig,
     SpeakerFolds, Split, StratifiedConfig, StudySplitConfig,
@@ -313,7 +316,7 @@ fn run() -> Result<()> {
             };
             let opts = ExtractOptions {
                 cache_dir: (!no_cache).then_some(cache),
-                progress: Progress::Auto,
+                progress: progress::feature_progress(false),
             };
             let t1 = Instant::now();
             let f = extract_features(&c.items, &cfg, &opts)?;

@@ -10,13 +10,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/progress.rs"]
+mod progress;
+
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
-use ser_corpus::features::{
-    extract_features, AudioConfig, ExtractOptions, FeatureConfig, Progress,
-};
+use ser_corpus::features::{extract_features, AudioConfig, ExtractOptions, FeatureConfig};
 use ser_corpus::{CorpusKind, ScanOptions};
 use ser_models::{Classifier, Metrics, SeedModel};
 
@@ -71,17 +72,12 @@ fn main() -> Result<()> {
         audio: AudioConfig::default(),
         mfcc: model.feature_config().clone(),
     };
-    let progress = if args.json {
-        Progress::Hidden
-    } else {
-        Progress::default()
-    };
     let feats = extract_features(
         &corpus.items,
         &fcfg,
         &ExtractOptions {
             cache_dir: Some(args.cache.clone()),
-            progress,
+            progress: progress::feature_progress(args.json),
         },
     )?;
     for f in &feats.failures {

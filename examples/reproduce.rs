@@ -29,6 +29,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/progress.rs"]
+mod progress;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -128,7 +131,11 @@ impl FeatureTable {
         for (i, &(r, _)) in kept.iter().enumerate() {
             x.row_mut(i).assign(&self.x.row(r));
         }
-        Ok(Dataset::new(x, kept.iter().map(|&(_, l)| l).collect())?)
+        Ok(Dataset::new(
+            x,
+            kept.iter().map(|&(_, l)| l).collect(),
+            EMOTION_LABELS.len(),
+        )?)
     }
 }
 
@@ -157,7 +164,7 @@ fn features(
         fcfg,
         &ExtractOptions {
             cache_dir: Some(cache.to_path_buf()),
-            ..ExtractOptions::default()
+            progress: progress::feature_progress(false),
         },
     )?;
     for f in &feats.failures {
@@ -230,8 +237,8 @@ fn train_config(
 }
 
 fn eval(model: &Classifier, ds: &Dataset) -> Result<Metrics> {
-    let pred = ser_models::predict_classes(model, ds.features.view())?;
-    Ok(Metrics::compute(&ds.labels, &pred, EMOTION_LABELS.len())?)
+    let pred = ser_models::predict_classes(model, ds.features())?;
+    Ok(Metrics::compute(ds.labels(), &pred, EMOTION_LABELS.len())?)
 }
 
 fn run_task(t: &Task, a: &Args, fcfg: &FeatureConfig) -> Result<TaskResult> {
@@ -305,7 +312,7 @@ fn seed_eval(model: &Classifier, items: &[&Item], table: &FeatureTable) -> Resul
     let ds = table.dataset(items)?;
     let names = model.labels();
     let truth: Vec<usize> = ds
-        .labels
+        .labels()
         .iter()
         .map(|&l| {
             names
@@ -314,7 +321,7 @@ fn seed_eval(model: &Classifier, items: &[&Item], table: &FeatureTable) -> Resul
                 .with_context(|| format!("seed model lacks class {}", EMOTION_LABELS[l]))
         })
         .collect::<Result<_>>()?;
-    let pred = ser_models::predict_classes(model, ds.features.view())?;
+    let pred = ser_models::predict_classes(model, ds.features())?;
     Ok(Metrics::compute(&truth, &pred, names.len())?)
 }
 

@@ -12,6 +12,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/progress.rs"]
+mod progress;
+
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
@@ -74,7 +77,12 @@ fn rows(x: &Array2<f32>, labels: &[usize], idx: &[Option<usize>], side: &[usize]
     for (r, &j) in kept.iter().enumerate() {
         out.row_mut(r).assign(&x.row(j));
     }
-    Dataset::new(out, kept.iter().map(|&j| labels[j]).collect()).unwrap()
+    Dataset::new(
+        out,
+        kept.iter().map(|&j| labels[j]).collect(),
+        EMOTION_LABELS.len(),
+    )
+    .unwrap()
 }
 
 fn main() -> Result<()> {
@@ -113,7 +121,7 @@ fn main() -> Result<()> {
         &fcfg,
         &ExtractOptions {
             cache_dir: Some(args.cache.clone()),
-            ..ExtractOptions::default()
+            progress: progress::feature_progress(false),
         },
     )?;
     for f in &feats.failures {
@@ -198,8 +206,8 @@ fn main() -> Result<()> {
         )?;
     }
     if !test.is_empty() {
-        let pred = ser_models::predict_classes(&model, test.features.view())?;
-        let m = Metrics::compute(&test.labels, &pred, names.len())?;
+        let pred = ser_models::predict_classes(&model, test.features())?;
+        let m = Metrics::compute(test.labels(), &pred, names.len())?;
         for ext in ["svg", "png"] {
             ser_models::plot::plot_confusion(
                 &m.confusion,

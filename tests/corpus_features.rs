@@ -7,9 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use ser::audio::{load, LoadOptions};
-use ser::corpus::features::{
-    extract_features, CacheStatus, ExtractOptions, FeatureConfig, Progress,
-};
+use ser::corpus::features::{extract_features, CacheStatus, ExtractOptions, FeatureConfig};
 use ser::corpus::split::{speaker_kfold, SpeakerFoldConfig};
 use ser::corpus::{find_duplicates, scan, Item};
 use ser::mfcc::{Mfcc, MfccConfig};
@@ -28,7 +26,7 @@ fn ravdess_items() -> Vec<Item> {
 fn opts(dir: &Path) -> ExtractOptions {
     ExtractOptions {
         cache_dir: Some(dir.to_path_buf()),
-        progress: Progress::Hidden,
+        progress: None,
     }
 }
 

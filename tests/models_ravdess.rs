@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use ndarray::Array2;
-use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig, Progress};
+use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
 use ser_corpus::split::{speaker_kfold, Side, SpeakerFoldConfig};
 use ser_models::{
     Arch, Classifier, Dataset, Metrics, SeedModel, TrainConfig, Trainer, EMOTION_LABELS,
@@ -29,7 +29,7 @@ fn model_b_learns_ravdess_speaker_fold_and_seed_models_know_their_training_data(
     assert_eq!(corpus.items.len(), 1440);
     let opts = ExtractOptions {
         cache_dir: Some(PathBuf::from("target/ser-cache")),
-        progress: Progress::Hidden,
+        progress: None,
     };
     let feats = extract_features(&corpus.items, &FeatureConfig::study(), &opts).unwrap();
     assert!(feats.failures.is_empty());
@@ -55,7 +55,7 @@ fn model_b_learns_ravdess_speaker_fold_and_seed_models_know_their_training_data(
         for (r, &i) in idx.iter().enumerate() {
             x.row_mut(r).assign(&feats.x.row(i));
         }
-        Dataset::new(x, idx.iter().map(|&i| labels[i]).collect()).unwrap()
+        Dataset::new(x, idx.iter().map(|&i| labels[i]).collect(), 8).unwrap()
     };
     let (train, val, test) = (take(Side::Train), take(Side::Validation), take(Side::Test));
     let cfg = TrainConfig {
@@ -80,8 +80,8 @@ fn model_b_learns_ravdess_speaker_fold_and_seed_models_know_their_training_data(
     )
     .unwrap();
     let m = t.classifier().unwrap();
-    let pred = ser_models::predict_classes(&m, test.features.view()).unwrap();
-    let metrics = Metrics::compute(&test.labels, &pred, 8).unwrap();
+    let pred = ser_models::predict_classes(&m, test.features()).unwrap();
+    let metrics = Metrics::compute(test.labels(), &pred, 8).unwrap();
     eprintln!(
         "Model_B speaker fold 0 (30 epochs, standardised): accuracy {:.3} UAR {:.3}",
         metrics.accuracy, metrics.uar

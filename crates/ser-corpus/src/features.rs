@@ -1,4 +1,5 @@
-//! Mean-MFCC feature vectors for a whole corpus: parallel, with progress and an on-disk cache.
+//! Mean-MFCC feature vectors for a whole corpus: parallel, with a progress callback and an
+//! on-disk cache.
 //!
 //! # Pipeline (per clip)
 //! Read the file's bytes → `ser_audio::Loader::load_bytes` at [`AudioConfig::target_rate`]
@@ -26,9 +27,9 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ndarray::{Array1, Array2};
@@ -131,28 +132,31 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Progress reporting of [`extract_features`] (on standard error).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Progress {
-    /// A progress bar when standard error is a terminal, else plain counts. The default.
-    #[default]
-    Auto,
-    /// Always the progress bar.
-    Bar,
-    /// Plain `features: done/total` lines (every 10 %).
-    Count,
-    /// Nothing.
-    Hidden,
-}
+/// A progress callback of [`extract_features`]: called once per finished clip with the number
+/// of clips finished so far and the total. It runs on rayon's worker threads, so calls may
+/// arrive slightly out of order (a count of 7 before 6); exactly one call has `done == total`.
+pub type ProgressFn = dyn Fn(usize, usize) + Send + Sync;
 
 /// Options of [`extract_features`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct ExtractOptions {
     /// Cache directory (created if missing); `None` (default) disables the cache.
     pub cache_dir: Option<PathBuf>,
-    /// Progress reporting. Default [`Progress::Auto`].
-    pub progress: Progress,
+    /// Progress callback; `None` (default) reports nothing. The library itself never prints:
+    /// drawing a bar (e.g. with `indicatif`) is up to the caller.
+    pub progress: Option<Arc<ProgressFn>>,
+}
+
+impl std::fmt::Debug for ExtractOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExtractOptions")
+            .field("cache_dir", &self.cache_dir)
+            .field(
+                "progress",
+                &self.progress.as_ref().map(|_| "Fn(done, total)"),
+            )
+            .finish()
+    }
 }
 
 /// A clip that produced no vector.
@@ -305,7 +309,7 @@ pub fn extract_features(
         },
     };
 
-    let progress = Reporter::new(opts.progress, items.len());
+    let done = AtomicUsize::new(0);
     let results: Vec<ClipResult> = items
         .par_iter()
         .map_init(
@@ -315,12 +319,13 @@ pub fn extract_features(
             },
             |worker, item| {
                 let r = one_clip(item, cfg, worker, &cache, cache_path.is_some());
-                progress.tick();
+                if let Some(progress) = &opts.progress {
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, items.len());
+                }
                 r
             },
         )
         .collect();
-    progress.finish();
 
     let mut x = Vec::with_capacity(items.len() * n_mfcc);
     let mut ok_items = Vec::new();
@@ -544,53 +549,6 @@ fn write_cache(
         let _ = fs::remove_file(&tmp);
         io(path)(e)
     })
-}
-
-/// Progress on standard error: an indicatif bar or plain counts.
-struct Reporter {
-    bar: Option<indicatif::ProgressBar>,
-    count: Option<AtomicUsize>,
-    total: usize,
-}
-
-impl Reporter {
-    fn new(mode: Progress, total: usize) -> Self {
-        let tty = std::io::stderr().is_terminal();
-        let bar = matches!(mode, Progress::Bar) || (matches!(mode, Progress::Auto) && tty);
-        let count = matches!(mode, Progress::Count) || (matches!(mode, Progress::Auto) && !tty);
-        Reporter {
-            bar: bar.then(|| {
-                let b = indicatif::ProgressBar::new(total as u64);
-                if let Ok(style) = indicatif::ProgressStyle::with_template(
-                    "features {bar:40} {pos}/{len} clips {elapsed_precise} eta {eta}",
-                ) {
-                    b.set_style(style);
-                }
-                b
-            }),
-            count: count.then(|| AtomicUsize::new(0)),
-            total,
-        }
-    }
-
-    fn tick(&self) {
-        if let Some(b) = &self.bar {
-            b.inc(1);
-        }
-        if let Some(c) = &self.count {
-            let done = c.fetch_add(1, Ordering::Relaxed) + 1;
-            let step = (self.total / 10).max(1);
-            if done % step == 0 || done == self.total {
-                eprintln!("features: {done}/{} clips", self.total);
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish();
-        }
-    }
 }
 
 /// Groups (two or more paths, in item order) of items whose decoded samples are identical:

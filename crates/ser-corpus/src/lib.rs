@@ -45,6 +45,7 @@ pub mod split;
 pub use error::CorpusError;
 pub use features::{
     extract_features, find_duplicates, AudioConfig, ExtractOptions, FeatureConfig, Features,
+    ProgressFn,
 };
 pub use gender::Gender;
 pub use names::{CorpusKind, ParsedName, RavdessName};

@@ -96,13 +96,24 @@ pub enum ModelError {
         /// Number of classes of the model.
         n_classes: usize,
     },
+    /// A feature value is NaN or infinite.
+    #[error("feature at row {row}, column {column} is not finite ({value})")]
+    NonFiniteFeature {
+        /// Row in the data set.
+        row: usize,
+        /// Column (coefficient) in the row.
+        column: usize,
+        /// The value.
+        value: f32,
+    },
     /// Training produced a non-finite loss.
     #[error("non-finite training loss at epoch {epoch}")]
     NonFinite {
         /// 1-based epoch.
         epoch: usize,
     },
-    /// Drawing a plot failed.
+    /// Drawing a plot failed (feature `plot`).
+    #[cfg(feature = "plot")]
     #[error("plot {path}: {reason}")]
     Plot {
         /// Output file.

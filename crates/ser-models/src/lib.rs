@@ -7,8 +7,8 @@
 //!   `tools/convert/convert_keras.py`, embedded), [`Classifier::from_dir`] loads a checkpoint.
 //! * [`Trainer`] trains any architecture reproducibly (seeded ChaCha8 init, shuffling, dropout)
 //!   with Keras-style Adam, AdamW or RMSprop, early stopping, schedules and resumable checkpoints.
-//! * [`Metrics`] (accuracy, UAR, macro F1, confusion) and [`plot`] (training curves, confusion
-//!   heat maps, SVG/PNG).
+//! * [`Metrics`] (accuracy, UAR, macro F1, confusion) and, with the cargo feature `plot` (off by
+//!   default), `plot` (training curves, confusion heat maps, SVG/PNG).
 
 mod checkpoint;
 mod classifier;
@@ -20,6 +20,7 @@ mod lstm_op;
 mod metrics;
 mod model;
 mod optim;
+#[cfg(feature = "plot")]
 pub mod plot;
 mod rng;
 mod train;

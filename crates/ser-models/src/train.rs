@@ -10,6 +10,7 @@ use candle_core::{Device, ModuleT, Tensor};
 use candle_nn::VarMap;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::checkpoint::{self, CheckpointMeta, Normalization, CONFIG_FILE};
 use crate::classifier::Classifier;
@@ -22,18 +23,26 @@ use crate::rng::{shuffle, stream, Purpose};
 /// File holding the optimiser state and the best weights of a resumable run.
 pub const TRAIN_STATE_FILE: &str = "train_state.safetensors";
 
-/// Feature rows and their class indices.
+/// Feature rows and their class indices, checked once on construction.
+///
+/// Invariants (enforced by [`Dataset::new`], fields private): one label per feature row, every
+/// label `< n_classes`, every feature finite. [`Trainer::fit`] relies on them and only checks
+/// that the data fits the model (feature width and number of classes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
-    /// Features `[n, n_features]` (raw MFCC means).
-    pub features: Array2<f32>,
-    /// Class index of each row, `[n]`.
-    pub labels: Vec<usize>,
+    features: Array2<f32>,
+    labels: Vec<usize>,
+    n_classes: usize,
 }
 
 impl Dataset {
-    /// Check that rows and labels agree.
-    pub fn new(features: Array2<f32>, labels: Vec<usize>) -> Result<Self> {
+    /// Rows `features` `[n, n_features]` (raw MFCC means) with class indices `labels` `[n]`,
+    /// each `< n_classes`.
+    ///
+    /// Errors: [`ModelError::Shape`] when the row and label counts differ,
+    /// [`ModelError::Label`] for the first label out of range, [`ModelError::NonFiniteFeature`]
+    /// for the first NaN or infinite feature.
+    pub fn new(features: Array2<f32>, labels: Vec<usize>, n_classes: usize) -> Result<Self> {
         if features.nrows() != labels.len() {
             return Err(ModelError::Shape {
                 what: "labels for feature rows",
@@ -41,7 +50,42 @@ impl Dataset {
                 actual: labels.len(),
             });
         }
-        Ok(Self { features, labels })
+        if let Some((row, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= n_classes) {
+            return Err(ModelError::Label {
+                row,
+                label,
+                n_classes,
+            });
+        }
+        if let Some(((row, column), &value)) = features.indexed_iter().find(|(_, v)| !v.is_finite())
+        {
+            return Err(ModelError::NonFiniteFeature { row, column, value });
+        }
+        Ok(Self {
+            features,
+            labels,
+            n_classes,
+        })
+    }
+
+    /// The feature rows `[n, n_features]`.
+    pub fn features(&self) -> ArrayView2<'_, f32> {
+        self.features.view()
+    }
+
+    /// The class index of each row, `[n]`.
+    pub fn labels(&self) -> &[usize] {
+        &self.labels
+    }
+
+    /// Number of classes the labels index (every label is below it).
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// Width of a feature row.
+    pub fn n_features(&self) -> usize {
+        self.features.ncols()
     }
 
     /// Number of rows.
@@ -54,20 +98,23 @@ impl Dataset {
         self.labels.is_empty()
     }
 
-    /// FNV-1a hash of the feature bits and labels (identifies the data in a training record).
+    /// The features and labels, e.g. to edit and check again with [`Dataset::new`].
+    pub fn into_parts(self) -> (Array2<f32>, Vec<usize>) {
+        (self.features, self.labels)
+    }
+
+    /// SHA-256 (lower-case hex) of the feature bits (`f32`, little-endian, row-major) followed by
+    /// the labels (`u64`, little-endian): identifies the data in a training record, so that a
+    /// resumed run refuses other data.
     pub fn fingerprint(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |b: u8| {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        };
+        let mut h = Sha256::new();
         for v in &self.features {
-            v.to_bits().to_le_bytes().into_iter().for_each(&mut eat);
+            h.update(v.to_bits().to_le_bytes());
         }
-        for l in &self.labels {
-            (*l as u64).to_le_bytes().into_iter().for_each(&mut eat);
+        for &l in &self.labels {
+            h.update((l as u64).to_le_bytes());
         }
-        format!("{h:016x}")
+        format!("{:x}", h.finalize())
     }
 }
 
@@ -258,6 +305,7 @@ impl std::fmt::Debug for Trainer {
     }
 }
 
+/// A copy of every variable's current value, by name (through [`VarMap::data`]).
 fn snapshot(vars: &VarMap) -> Result<HashMap<String, Tensor>> {
     let map = vars.data().lock().map_err(|_| ModelError::Config {
         field: "vars",
@@ -266,21 +314,6 @@ fn snapshot(vars: &VarMap) -> Result<HashMap<String, Tensor>> {
     map.iter()
         .map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?)))
         .collect()
-}
-
-fn restore(vars: &VarMap, tensors: &HashMap<String, Tensor>) -> Result<()> {
-    let map = vars.data().lock().map_err(|_| ModelError::Config {
-        field: "vars",
-        reason: "poisoned lock".into(),
-    })?;
-    for (k, v) in map.iter() {
-        let t = tensors.get(k).ok_or_else(|| ModelError::MissingTensor {
-            name: k.clone(),
-            expected: v.dims().to_vec(),
-        })?;
-        v.set(t)?;
-    }
-    Ok(())
 }
 
 impl Trainer {
@@ -361,7 +394,8 @@ impl Trainer {
         let wpath = dir.join(checkpoint::WEIGHTS_FILE);
         let weights = checkpoint::load_weights(&checkpoint::read(&wpath)?, &wpath)?;
         check_tensors(&meta.model, &weights)?;
-        restore(&t.vars, &weights)?;
+        // check_tensors guarantees the same names and shapes as the fresh network's variables.
+        t.vars.set(weights.iter())?;
         let spath = dir.join(TRAIN_STATE_FILE);
         let state = checkpoint::load_weights(&checkpoint::read(&spath)?, &spath)?;
         t.opt.load_state(&state, record.optimizer_steps)?;
@@ -396,6 +430,11 @@ impl Trainer {
 
     /// Run the remaining epochs on `train` (validation on `val` if given), calling `on_epoch`
     /// after each. `description` goes into the training record.
+    ///
+    /// The steps (private methods): check the data against the model, bind the data to the run
+    /// (fingerprints; the normalisation is fitted on the first call), then per epoch train,
+    /// validate, decide on early stopping, finish the run after the last epoch (restoring the
+    /// best weights) and save the resumable checkpoint.
     pub fn fit(
         &mut self,
         train: &Dataset,
@@ -403,36 +442,79 @@ impl Trainer {
         description: &str,
         on_epoch: &mut dyn FnMut(&EpochRecord),
     ) -> Result<&TrainingRecord> {
+        self.check_data(train, val)?;
+        self.bind_data(train, val, description)?;
+        let xtrain = self.normalized(train);
+        let xval = val.map(|v| (self.normalized(v), v.labels()));
+        let start = self.record.history.len();
+        for e in start..self.cfg.epochs {
+            if self.record.finished {
+                break;
+            }
+            let te = Instant::now();
+            let lr = self
+                .cfg
+                .lr_schedule
+                .lr(self.cfg.optimizer.lr(), e, self.cfg.epochs);
+            let (train_loss, train_accuracy) = self.train_epoch(e, lr, &xtrain, train.labels())?;
+            let (val_loss, val_accuracy) = match &xval {
+                Some((x, y)) if !y.is_empty() => {
+                    let (l, a) = self.validate(x, y)?;
+                    (Some(l), Some(a))
+                }
+                _ => (None, None),
+            };
+            let rec = EpochRecord {
+                epoch: e + 1,
+                train_loss,
+                train_accuracy,
+                val_loss,
+                val_accuracy,
+                lr,
+                seconds: te.elapsed().as_secs_f64(),
+            };
+            self.record.history.push(rec.clone());
+            self.record.optimizer_steps = self.opt.steps();
+            self.early_stopping_step(e, val_loss)?;
+            if self.record.stopped_early || e + 1 == self.cfg.epochs {
+                self.finish_run()?;
+            }
+            self.record.seconds += te.elapsed().as_secs_f64();
+            on_epoch(&rec);
+            if let Some(dir) = &self.checkpoint_dir {
+                self.save_resumable(dir)?;
+            }
+        }
+        if self.cfg.epochs <= start {
+            self.record.finished = true;
+        }
+        Ok(&self.record)
+    }
+
+    /// Step 1: the data fits the model. Row/label agreement, label range and finiteness are
+    /// [`Dataset`] invariants; here only the feature width, the number of classes, a non-empty
+    /// training set and validation data for early stopping are checked.
+    fn check_data(&self, train: &Dataset, val: Option<&Dataset>) -> Result<()> {
         let n_in = self.meta.model.input_len();
         let n_classes = self.meta.model.n_classes();
-        for (what, ds) in [
-            ("training features", Some(train)),
-            ("validation features", val),
+        for (what, classes, ds) in [
+            ("training features", "training classes", Some(train)),
+            ("validation features", "validation classes", val),
         ] {
-            if let Some(ds) = ds {
-                if ds.features.ncols() != n_in {
-                    return Err(ModelError::Shape {
-                        what,
-                        expected: n_in,
-                        actual: ds.features.ncols(),
-                    });
-                }
-                if ds.features.nrows() != ds.labels.len() {
-                    return Err(ModelError::Shape {
-                        what: "labels",
-                        expected: ds.features.nrows(),
-                        actual: ds.labels.len(),
-                    });
-                }
-                if let Some((row, &label)) =
-                    ds.labels.iter().enumerate().find(|(_, &l)| l >= n_classes)
-                {
-                    return Err(ModelError::Label {
-                        row,
-                        label,
-                        n_classes,
-                    });
-                }
+            let Some(ds) = ds else { continue };
+            if ds.n_features() != n_in {
+                return Err(ModelError::Shape {
+                    what,
+                    expected: n_in,
+                    actual: ds.n_features(),
+                });
+            }
+            if ds.n_classes() != n_classes {
+                return Err(ModelError::Shape {
+                    what: classes,
+                    expected: n_classes,
+                    actual: ds.n_classes(),
+                });
             }
         }
         if train.is_empty() {
@@ -442,12 +524,24 @@ impl Trainer {
                 actual: 0,
             });
         }
-        if self.cfg.early_stopping.is_some() && val.is_none_or(|v| v.is_empty()) {
+        if self.cfg.early_stopping.is_some() && val.is_none_or(Dataset::is_empty) {
             return Err(ModelError::Config {
                 field: "early_stopping",
                 reason: "needs validation data".into(),
             });
         }
+        Ok(())
+    }
+
+    /// Step 2: on the first call record the data (description, sizes, fingerprints) and fit the
+    /// normalisation on the training rows; on a resumed run refuse data whose fingerprints
+    /// differ from the recorded ones.
+    fn bind_data(
+        &mut self,
+        train: &Dataset,
+        val: Option<&Dataset>,
+        description: &str,
+    ) -> Result<()> {
         let data = DataDescription {
             description: description.to_string(),
             n_train: train.len(),
@@ -458,125 +552,125 @@ impl Trainer {
         if self.record.history.is_empty() {
             self.record.data = data;
             if self.cfg.standardize {
-                self.meta.normalization = Some(Normalization::fit(train.features.view()));
+                self.meta.normalization = Some(Normalization::fit(train.features()));
             }
-        } else if self.record.data.train_fingerprint != data.train_fingerprint
-            || self.record.data.val_fingerprint != data.val_fingerprint
+            return Ok(());
+        }
+        let recorded = &self.record.data;
+        if recorded.train_fingerprint == data.train_fingerprint
+            && recorded.val_fingerprint == data.val_fingerprint
         {
-            return Err(ModelError::Checkpoint {
-                path: self.checkpoint_dir.clone().unwrap_or_default(),
-                reason: "resumed with different training/validation data (fingerprint mismatch)"
-                    .into(),
-            });
+            return Ok(());
         }
-        let norm = |d: &Dataset| -> Vec<f32> {
-            let mut x: Vec<f32> = d.features.iter().copied().collect();
-            if let Some(n) = &self.meta.normalization {
-                x.chunks_mut(n_in).for_each(|r| n.apply(r));
-            }
-            x
+        let reason = if recorded.train_fingerprint.len() != data.train_fingerprint.len() {
+            "the training state has a data fingerprint from an older version (FNV-1a, not \
+             SHA-256) and cannot be resumed: start the run again"
+        } else {
+            "resumed with different training/validation data (fingerprint mismatch)"
         };
-        let xtrain = norm(train);
-        let xval = val.map(|v| (norm(v), v.labels.clone()));
+        Err(ModelError::Checkpoint {
+            path: self.checkpoint_dir.clone().unwrap_or_default(),
+            reason: reason.into(),
+        })
+    }
 
+    /// The rows of `d` flattened `[n * n_in]`, standardised when the run has a normalisation.
+    fn normalized(&self, d: &Dataset) -> Vec<f32> {
+        let mut x: Vec<f32> = d.features().iter().copied().collect();
+        if let Some(n) = &self.meta.normalization {
+            x.chunks_mut(d.n_features()).for_each(|r| n.apply(r));
+        }
+        x
+    }
+
+    /// Step 3: one epoch of mini-batch updates at rate `lr` over the rows `x` `[n * n_in]`
+    /// (shuffled and with dropout masks drawn from the seed and the 0-based epoch `e`). Returns
+    /// the mean training loss and the training accuracy (training mode).
+    fn train_epoch(
+        &mut self,
+        e: usize,
+        lr: f64,
+        x: &[f32],
+        labels: &[usize],
+    ) -> Result<(f64, f64)> {
+        let n_in = self.meta.model.input_len();
         let seed = self.cfg.seed;
-        let start = self.record.history.len();
-        let t0 = Instant::now();
-        for e in start..self.cfg.epochs {
-            if self.record.finished {
-                break;
+        self.opt.set_lr(lr);
+        let mut order: Vec<usize> = (0..labels.len()).collect();
+        if self.cfg.shuffle {
+            shuffle(&mut order, &mut stream(seed, Purpose::Shuffle, e as u64));
+        }
+        self.net.dropout_rng().reseed(seed, e as u64);
+        let (mut loss_sum, mut correct) = (0f64, 0usize);
+        let mut xb = Vec::with_capacity(self.cfg.batch_size * n_in);
+        let mut yb = Vec::with_capacity(self.cfg.batch_size);
+        for chunk in order.chunks(self.cfg.batch_size) {
+            xb.clear();
+            yb.clear();
+            for &i in chunk {
+                xb.extend_from_slice(&x[i * n_in..(i + 1) * n_in]);
+                yb.push(labels[i] as u32);
             }
-            let te = Instant::now();
-            let lr = self
-                .cfg
-                .lr_schedule
-                .lr(self.cfg.optimizer.lr(), e, self.cfg.epochs);
-            self.opt.set_lr(lr);
-            let mut order: Vec<usize> = (0..train.len()).collect();
-            if self.cfg.shuffle {
-                shuffle(&mut order, &mut stream(seed, Purpose::Shuffle, e as u64));
+            let xt = Tensor::from_slice(&xb, (chunk.len(), n_in), &Device::Cpu)?;
+            let yt = Tensor::from_slice(&yb, chunk.len(), &Device::Cpu)?;
+            let logits = self.net.forward_t(&xt, true)?;
+            let loss = candle_nn::loss::cross_entropy(&logits, &yt)?;
+            let grads = loss.backward()?;
+            self.opt.step(&grads)?;
+            let l = f64::from(loss.to_scalar::<f32>()?);
+            if !l.is_finite() {
+                return Err(ModelError::NonFinite { epoch: e + 1 });
             }
-            self.net.dropout_rng().reseed(seed, e as u64);
-            let (mut loss_sum, mut correct) = (0f64, 0usize);
-            let mut xb = Vec::with_capacity(self.cfg.batch_size * n_in);
-            let mut yb = Vec::with_capacity(self.cfg.batch_size);
-            for chunk in order.chunks(self.cfg.batch_size) {
-                xb.clear();
-                yb.clear();
-                for &i in chunk {
-                    xb.extend_from_slice(&xtrain[i * n_in..(i + 1) * n_in]);
-                    yb.push(train.labels[i] as u32);
-                }
-                let x = Tensor::from_slice(&xb, (chunk.len(), n_in), &Device::Cpu)?;
-                let y = Tensor::from_slice(&yb, chunk.len(), &Device::Cpu)?;
-                let logits = self.net.forward_t(&x, true)?;
-                let loss = candle_nn::loss::cross_entropy(&logits, &y)?;
-                let grads = loss.backward()?;
-                self.opt.step(&grads)?;
-                let l = f64::from(loss.to_scalar::<f32>()?);
-                if !l.is_finite() {
-                    return Err(ModelError::NonFinite { epoch: e + 1 });
-                }
-                loss_sum += l * chunk.len() as f64;
-                let pred: Vec<u32> = logits.argmax(1)?.to_vec1()?;
-                correct += pred.iter().zip(&yb).filter(|(p, y)| p == y).count();
+            loss_sum += l * chunk.len() as f64;
+            let pred: Vec<u32> = logits.argmax(1)?.to_vec1()?;
+            correct += pred.iter().zip(&yb).filter(|(p, y)| p == y).count();
+        }
+        let n = labels.len() as f64;
+        Ok((loss_sum / n, correct as f64 / n))
+    }
+
+    /// Step 4: mean cross-entropy and accuracy on the validation rows (inference mode).
+    fn validate(&self, x: &[f32], labels: &[usize]) -> Result<(f64, f64)> {
+        evaluate_loss(&self.net, x, labels, self.meta.model.input_len())
+    }
+
+    /// Step 5: early stopping after 0-based epoch `e` with validation loss `val_loss`: a new best
+    /// resets the patience (and snapshots the weights when they are to be restored), otherwise
+    /// the run stops once the patience is used up.
+    fn early_stopping_step(&mut self, e: usize, val_loss: Option<f64>) -> Result<()> {
+        let (Some(es), Some(vl)) = (&self.cfg.early_stopping, val_loss) else {
+            return Ok(());
+        };
+        if self
+            .record
+            .best_val_loss
+            .is_none_or(|b| vl < b - es.min_delta)
+        {
+            self.record.best_val_loss = Some(vl);
+            self.record.best_epoch = Some(e + 1);
+            self.record.bad_epochs = 0;
+            if es.restore_best {
+                self.best = Some(snapshot(&self.vars)?);
             }
-            let (val_loss, val_accuracy) = match &xval {
-                Some((x, y)) if !y.is_empty() => {
-                    let (l, a) = evaluate_loss(&self.net, x, y, n_in)?;
-                    (Some(l), Some(a))
-                }
-                _ => (None, None),
-            };
-            let rec = EpochRecord {
-                epoch: e + 1,
-                train_loss: loss_sum / train.len() as f64,
-                train_accuracy: correct as f64 / train.len() as f64,
-                val_loss,
-                val_accuracy,
-                lr,
-                seconds: te.elapsed().as_secs_f64(),
-            };
-            self.record.history.push(rec.clone());
-            self.record.optimizer_steps = self.opt.steps();
-            if let (Some(es), Some(vl)) = (&self.cfg.early_stopping, val_loss) {
-                if self
-                    .record
-                    .best_val_loss
-                    .is_none_or(|b| vl < b - es.min_delta)
-                {
-                    self.record.best_val_loss = Some(vl);
-                    self.record.best_epoch = Some(e + 1);
-                    self.record.bad_epochs = 0;
-                    if es.restore_best {
-                        self.best = Some(snapshot(&self.vars)?);
-                    }
-                } else {
-                    self.record.bad_epochs += 1;
-                    if self.record.bad_epochs >= es.patience {
-                        self.record.stopped_early = true;
-                    }
-                }
-            }
-            if self.record.stopped_early || e + 1 == self.cfg.epochs {
-                self.record.finished = true;
-                if let (Some(es), Some(best)) = (&self.cfg.early_stopping, &self.best) {
-                    if es.restore_best {
-                        restore(&self.vars, best)?;
-                    }
-                }
-            }
-            self.record.seconds += te.elapsed().as_secs_f64();
-            on_epoch(&rec);
-            if let Some(dir) = self.checkpoint_dir.clone() {
-                self.save_resumable(&dir)?;
+        } else {
+            self.record.bad_epochs += 1;
+            if self.record.bad_epochs >= es.patience {
+                self.record.stopped_early = true;
             }
         }
-        let _ = t0;
-        if self.cfg.epochs <= start {
-            self.record.finished = true;
+        Ok(())
+    }
+
+    /// Step 6: mark the run finished and put back the best weights when early stopping asks
+    /// for it (through [`VarMap::set`]).
+    fn finish_run(&mut self) -> Result<()> {
+        self.record.finished = true;
+        if let (Some(es), Some(best)) = (&self.cfg.early_stopping, &self.best) {
+            if es.restore_best {
+                self.vars.set(best.iter())?;
+            }
         }
-        Ok(&self.record)
+        Ok(())
     }
 
     fn current_meta(&self) -> CheckpointMeta {

@@ -135,6 +135,7 @@ fn optimiser_rejects_bad_hyper_parameters() {
     .is_err());
 }
 
+#[cfg(feature = "plot")]
 fn history() -> Vec<ser_models::EpochRecord> {
     (1..=20)
         .map(|e| ser_models::EpochRecord {
@@ -149,6 +150,9 @@ fn history() -> Vec<ser_models::EpochRecord> {
         .collect()
 }
 
+/// Needs the `plot` feature: `cargo test -p ser-models --features plot` (`cargo test --workspace`
+/// enables it through the root package's examples).
+#[cfg(feature = "plot")]
 #[test]
 fn plots_render_svg_and_png() {
     let dir = tempfile::tempdir().unwrap();

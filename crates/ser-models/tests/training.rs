@@ -34,7 +34,7 @@ fn synthetic(n: usize, seed: u64) -> Dataset {
         }
         y.push(c);
     }
-    Dataset::new(x, y).unwrap()
+    Dataset::new(x, y, 8).unwrap()
 }
 
 fn trainer(arch: Arch, cfg: TrainConfig) -> Trainer {
@@ -129,9 +129,13 @@ fn every_architecture_learns_separable_data() {
         // The classifier applies the stored normalisation to raw features.
         let c = t.classifier().unwrap();
         assert!(c.meta().normalization.is_some());
-        let pred = ser_models::predict_classes(&c, val.features.view()).unwrap();
-        let acc =
-            pred.iter().zip(&val.labels).filter(|(p, y)| p == y).count() as f64 / val.len() as f64;
+        let pred = ser_models::predict_classes(&c, val.features()).unwrap();
+        let acc = pred
+            .iter()
+            .zip(val.labels())
+            .filter(|(p, y)| p == y)
+            .count() as f64
+            / val.len() as f64;
         assert!(
             (acc - last.val_accuracy.unwrap()).abs() < 1e-9,
             "{arch:?} {acc}"
@@ -243,8 +247,9 @@ fn resume_gives_the_uninterrupted_result() {
 fn early_stopping_stops_and_restores_best() {
     let data = synthetic(64, 8);
     // Validation labels shuffled: the validation loss soon rises.
-    let mut val = synthetic(32, 9);
-    val.labels.rotate_left(3);
+    let (x, mut y) = synthetic(32, 9).into_parts();
+    y.rotate_left(3);
+    let val = Dataset::new(x, y, 8).unwrap();
     let cfg = TrainConfig {
         epochs: 60,
         batch_size: 8,
@@ -264,9 +269,9 @@ fn early_stopping_stops_and_restores_best() {
     assert_eq!(r.history.len(), best + 3);
     // The restored weights give the best epoch's validation loss.
     let c = t.classifier().unwrap();
-    let p = c.predict_batch(val.features.view()).unwrap();
+    let p = c.predict_batch(val.features()).unwrap();
     let loss: f64 = val
-        .labels
+        .labels()
         .iter()
         .enumerate()
         .map(|(i, &y)| -(f64::from(p[[i, y]])).ln())
@@ -302,7 +307,7 @@ fn checkpoint_round_trip_and_atomic_files() {
     assert!(names.iter().all(|n| !n.contains(".tmp")), "{names:?}");
     let loaded = Classifier::from_dir(dir.path()).unwrap();
     let orig = t.classifier().unwrap();
-    let x = data.features.row(3).to_vec();
+    let x = data.features().row(3).to_vec();
     assert_eq!(loaded.predict(&x).unwrap(), orig.predict(&x).unwrap());
     // The plain-Rust single-vector path equals the candle network (with normalisation).
     for (a, b) in loaded
@@ -341,18 +346,38 @@ fn invalid_training_input_is_an_error() {
             ..TrainConfig::default()
         },
     );
-    let bad = Dataset::new(Array2::zeros((4, 40)), vec![0, 1, 2, 8]).unwrap();
+    // Label range, row count and finiteness are checked once, by the constructor.
     assert!(matches!(
-        t.fit(&bad, None, "", &mut |_| {}),
+        Dataset::new(Array2::zeros((4, 40)), vec![0, 1, 2, 8], 8),
         Err(ser_models::ModelError::Label {
             row: 3,
             label: 8,
+            n_classes: 8,
+        })
+    ));
+    assert!(Dataset::new(Array2::zeros((4, 40)), vec![0; 3], 8).is_err());
+    let mut nan = Array2::zeros((4, 40));
+    nan[[2, 5]] = f32::NAN;
+    assert!(matches!(
+        Dataset::new(nan, vec![0; 4], 8),
+        Err(ser_models::ModelError::NonFiniteFeature {
+            row: 2,
+            column: 5,
             ..
         })
     ));
-    let narrow = Dataset::new(Array2::zeros((4, 39)), vec![0; 4]).unwrap();
+    // fit checks that the data fits the model: feature width and number of classes.
+    let narrow = Dataset::new(Array2::zeros((4, 39)), vec![0; 4], 8).unwrap();
     assert!(t.fit(&narrow, None, "", &mut |_| {}).is_err());
-    assert!(Dataset::new(Array2::zeros((4, 40)), vec![0; 3]).is_err());
+    let nine = Dataset::new(Array2::zeros((4, 40)), vec![0, 1, 2, 8], 9).unwrap();
+    assert!(matches!(
+        t.fit(&nine, None, "", &mut |_| {}),
+        Err(ser_models::ModelError::Shape {
+            expected: 8,
+            actual: 9,
+            ..
+        })
+    ));
     let es = TrainConfig {
         early_stopping: Some(EarlyStopping::default()),
         ..TrainConfig::default()
