@@ -172,7 +172,7 @@ fn run() -> Result<()> {
             if json {
                 for it in &c.items {
                     let line = json!({
-                        "path": it.path, "corpus": it.corpus, "emotion": it.emotion,
+                        "path": it.path, "corpus": it.corpus, "emotion": it.label,
                         "speaker": it.speaker, "gender": it.gender,
                     });
                     out!("{line}");
@@ -199,10 +199,12 @@ fn run() -> Result<()> {
                 for (k, n) in by_corpus {
                     out!("  {k}: {n} clips");
                 }
-                let counts = c.emotion_counts();
-                let per: Vec<String> = ser::corpus::Emotion::STUDY
+                let labels = c.labels().unwrap_or_else(ser::corpus::LabelSet::study);
+                let counts = c.label_counts(&labels);
+                let per: Vec<String> = labels
                     .iter()
-                    .map(|e| format!("{e} {}", counts[e.index()]))
+                    .zip(&counts)
+                    .map(|(l, n)| format!("{l} {n}"))
                     .collect();
                 out!("  emotions: {}", per.join(", "));
                 out!("  speakers: {}", c.speakers().len());

@@ -1,7 +1,7 @@
 //! Evaluate a model on a corpus directory.
 //!
 //! ```text
-//! cargo run --release --example evaluate -- --model seed-b|DIR --corpus ravdess|savee DIR [--json] [--cache DIR]
+//! cargo run --release --example evaluate -- --model seed-b|DIR --corpus KIND DIR [--json] [--cache DIR]
 //! ```
 //!
 //! Prints accuracy, UAR (over the classes the corpus has: SAVEE has no calm, and a prediction of
@@ -16,23 +16,18 @@ mod progress;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use ser_corpus::features::{extract_features, AudioConfig, ExtractOptions, FeatureConfig};
 use ser_corpus::{CorpusKind, ScanOptions};
 use ser_models::{Classifier, Metrics, SeedModel};
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum CorpusArg {
-    Ravdess,
-    Savee,
-}
 
 #[derive(Debug, Parser)]
 struct Args {
     /// `seed-a` .. `seed-d` (the study's weights) or a checkpoint directory.
     #[arg(long)]
     model: String,
-    /// Corpus naming scheme and directory.
+    /// Corpus kind (ravdess, savee, crema-d, tess, emodb, ased, nemo, manifest, folders) and
+    /// its directory (the manifest file for `manifest`).
     #[arg(long, num_args = 2, value_names = ["KIND", "DIR"])]
     corpus: Vec<String>,
     /// Print one JSON object.
@@ -45,22 +40,17 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let kind =
-        CorpusArg::from_str(&args.corpus[0], true).map_err(|e| anyhow::anyhow!("--corpus: {e}"))?;
+    let kind: CorpusKind = args.corpus[0].parse().context("--corpus")?;
     let dir = PathBuf::from(&args.corpus[1]);
     let model = if PathBuf::from(&args.model).is_dir() {
         Classifier::from_dir(&args.model)?
     } else {
         Classifier::seed(args.model.parse::<SeedModel>()?)?
     };
-    let force = match kind {
-        CorpusArg::Ravdess => CorpusKind::Ravdess,
-        CorpusArg::Savee => CorpusKind::Savee,
-    };
-    let corpus = ser_corpus::scan_with(
+    let corpus = ser_corpus::open(
         &dir,
         &ScanOptions {
-            force: Some(force),
+            force: Some(kind),
             ..ScanOptions::default()
         },
     )
@@ -91,8 +81,8 @@ fn main() -> Result<()> {
         .map(|it| {
             labels
                 .iter()
-                .position(|l| l == it.emotion.name())
-                .with_context(|| format!("the model has no class {:?}", it.emotion.name()))
+                .position(|l| l == it.label.name())
+                .with_context(|| format!("the model has no class {:?}", it.label.name()))
         })
         .collect::<Result<_>>()?;
     let pred = ser_models::predict_classes(&model, feats.x.view())?;

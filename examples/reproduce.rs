@@ -124,7 +124,7 @@ impl FeatureTable {
             .filter_map(|it| {
                 self.row
                     .get(&(it.path.clone(), it.simulated_av_twin))
-                    .map(|&r| (r, it.emotion.index()))
+                    .and_then(|&r| Some((r, it.emotion()?.index())))
             })
             .collect();
         let mut x = Array2::zeros((kept.len(), self.x.ncols()));

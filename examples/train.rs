@@ -136,7 +136,7 @@ fn main() -> Result<()> {
             j += 1;
         }
     }
-    let labels = feats.labels();
+    let labels = feats.labels()?;
     let train = rows(&feats.x, &labels, &idx, split.indices(Side::Train));
     let val = rows(&feats.x, &labels, &idx, split.indices(Side::Validation));
     let test = rows(&feats.x, &labels, &idx, split.indices(Side::Test));

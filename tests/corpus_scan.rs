@@ -43,7 +43,7 @@ fn fixture_tree_nothing_dropped() {
     assert!(savee
         .iter()
         .all(|i| i.speaker.is_none() && i.gender == Some(Gender::Male)));
-    let emotions: Vec<Emotion> = savee.iter().map(|i| i.emotion).collect();
+    let emotions: Vec<Emotion> = savee.iter().map(|i| i.emotion().unwrap()).collect();
     assert_eq!(
         emotions,
         [

@@ -33,7 +33,7 @@ fn model_b_learns_ravdess_speaker_fold_and_seed_models_know_their_training_data(
     };
     let feats = extract_features(&corpus.items, &FeatureConfig::study(), &opts).unwrap();
     assert!(feats.failures.is_empty());
-    let labels = feats.labels();
+    let labels = feats.labels().unwrap();
 
     // The seed models saw all of these clips in training (the study's split): well above chance.
     for which in SeedModel::ALL {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::names::CorpusKind;
+use crate::corpora::CorpusKind;
 
 /// Everything that can go wrong in `ser-corpus`.
 ///
@@ -38,8 +38,8 @@ pub enum CorpusError {
         /// What was found instead.
         actual: String,
     },
-    /// A well-formed name of a clip that is deliberately not an emotion clip of the 8-class set
-    /// (SAVEE `c..` common sentences, EmoDB boredom, ...).
+    /// A well-formed name of a clip that is deliberately not an emotion clip (SAVEE `c..`
+    /// common sentences).
     #[error("{corpus} name {name:?}: not an emotion clip: {reason}")]
     NotEmotionClip {
         /// The file name.
@@ -52,17 +52,57 @@ pub enum CorpusError {
     /// A label name could not be read (see [`ser_labels::LabelError`]).
     #[error(transparent)]
     Label(#[from] ser_labels::LabelError),
-    /// A text is not a corpus id (`ravdess`, `savee`, `crema-d`, `tess`, `emodb`).
-    #[error("unknown corpus {actual:?}: expected one of ravdess, savee, crema-d, tess, emodb")]
+    /// A text is not a corpus id ([`CorpusKind::id`]).
+    #[error("unknown corpus {actual:?}: expected one of {expected}")]
     UnknownCorpus {
         /// The text given.
         actual: String,
+        /// The registered ids, comma-separated.
+        expected: String,
     },
     /// The file name matches no supported corpus naming scheme.
-    #[error("file name {name:?} matches no supported corpus (RAVDESS MM-VV-EE-II-SS-RR-AA, SAVEE [DC_]a01, CREMA-D 1001_DFA_ANG_XX, TESS OAF_back_angry, EmoDB 03a01Fa)")]
+    #[error("file name {name:?} matches no supported corpus ({schemes})")]
     UnknownNaming {
         /// The file name.
         name: String,
+        /// The registered naming schemes, e.g. `RAVDESS MM-VV-EE-II-SS-RR-AA, SAVEE [DC_]a01`.
+        schemes: String,
+    },
+    /// A corpus that is not told by file names (a manifest) was applied to one file.
+    #[error(
+        "{path}: a {corpus} corpus is not labelled by file names (read its manifest file instead)"
+    )]
+    NotByName {
+        /// The file.
+        path: PathBuf,
+        /// The corpus.
+        corpus: CorpusKind,
+    },
+    /// A file of the folder-per-label layout that is not inside a label folder.
+    #[error("{path}: not inside a label folder (expected DIR/<label>/clip)")]
+    NoLabelFolder {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A bad row of a manifest file.
+    #[error("{path}:{line}: {reason}")]
+    ManifestRow {
+        /// The manifest file.
+        path: PathBuf,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong with the row.
+        reason: String,
+    },
+    /// An item's label is not one of the classes asked for.
+    #[error("{path}: label {label:?} is not one of the classes {labels}")]
+    LabelNotInSet {
+        /// The item's file.
+        path: PathBuf,
+        /// The item's label.
+        label: String,
+        /// The classes, comma-separated.
+        labels: String,
     },
     /// The file's extension is not one of the audio extensions [`crate::AUDIO_EXTENSIONS`].
     #[error("{path}: not an audio file (extension {extension:?})")]

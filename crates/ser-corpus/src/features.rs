@@ -40,7 +40,7 @@ use sha2::{Digest, Sha256};
 use ser_audio::{load_bytes, Audio, LoadOptions, Loader};
 use ser_mfcc::{Mfcc, MfccConfig};
 
-use crate::{CorpusError, Item};
+use crate::{CorpusError, Item, LabelSet};
 
 /// How clips are loaded before the MFCCs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,9 +213,31 @@ pub struct Features {
 }
 
 impl Features {
-    /// Class indices ([`crate::Emotion::index`]) of the rows.
-    pub fn labels(&self) -> Vec<usize> {
-        self.items.iter().map(|i| i.emotion.index()).collect()
+    /// Class indices of the rows in `classes` (row `i`'s label is `classes.get(result[i])`).
+    ///
+    /// # Errors
+    /// [`CorpusError::LabelNotInSet`] for the first item whose label `classes` lacks.
+    pub fn class_indices(&self, classes: &LabelSet) -> Result<Vec<usize>, CorpusError> {
+        self.items
+            .iter()
+            .map(|it| {
+                classes
+                    .index_of(&it.label)
+                    .ok_or_else(|| CorpusError::LabelNotInSet {
+                        path: it.path.clone(),
+                        label: it.label.to_string(),
+                        labels: classes.to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    /// Class indices of the rows in the study's eight classes ([`crate::Emotion::index`]).
+    ///
+    /// # Errors
+    /// As [`Features::class_indices`] (e.g. EmoDB boredom, a user's own label).
+    pub fn labels(&self) -> Result<Vec<usize>, CorpusError> {
+        self.class_indices(&LabelSet::study())
     }
 }
 

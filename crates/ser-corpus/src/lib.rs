@@ -4,9 +4,14 @@
 //!
 //! - [`Emotion`], [`Label`], [`LabelSet`]: re-exported from `ser-labels`, the one definition of
 //!   class names.
-//! - [`names`]: parse/format RAVDESS, SAVEE, CREMA-D, TESS and EmoDB file names.
+//! - [`corpora`]: one module per corpus behind one trait ([`CorpusFormat`]), registered in
+//!   [`corpora::REGISTRY`]: RAVDESS (speech and song), SAVEE, CREMA-D, TESS, EmoDB, ASED, nEMO
+//!   by file name, each with its explicit mapping onto [`Emotion`]; and users' own corpora with
+//!   any label names, from a manifest (CSV or JSON lines) or one folder per label.
+//!   ([`names`] keeps the old paths of the name types.)
 //! - [`scan`]: a directory tree into a [`Corpus`] of [`Item`]s plus the rejected files (never
-//!   dropped silently); twins (same performance) via [`Corpus::twins`].
+//!   dropped silently); twins (same performance) via [`Corpus::twins`]; [`open()`] reads a
+//!   folder or a manifest.
 //! - [`split`]: the study's unshuffled 80/10/10 protocol (with optional simulated audio-video
 //!   twins, to reproduce its leak), a seeded stratified split and speaker-independent k-fold /
 //!   leave-one-speaker-out, all as serde data.
@@ -35,6 +40,7 @@
 //!
 //! RAVDESS (Livingstone & Russo 2018, doi:10.1371/journal.pone.0196391) is CC BY-NC-SA 4.0.
 
+pub mod corpora;
 mod error;
 pub mod features;
 mod gender;
@@ -42,14 +48,14 @@ pub mod names;
 mod scan;
 pub mod split;
 
+pub use corpora::{ClipName, CorpusFormat, CorpusKind, ParsedName, RavdessName};
 pub use error::CorpusError;
 pub use features::{
     extract_features, find_duplicates, AudioConfig, ExtractOptions, FeatureConfig, Features,
     ProgressFn,
 };
 pub use gender::Gender;
-pub use names::{CorpusKind, ParsedName, RavdessName};
 pub use scan::{
-    scan, scan_with, twin_groups, Corpus, Item, Rejected, ScanOptions, AUDIO_EXTENSIONS,
+    open, scan, scan_with, twin_groups, Corpus, Item, Rejected, ScanOptions, AUDIO_EXTENSIONS,
 };
 pub use ser_labels::{Emotion, Label, LabelSet};

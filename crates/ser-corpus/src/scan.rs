@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::names::{parse_path, CorpusKind, ParsedName};
-use crate::{CorpusError, Emotion, Gender};
+use crate::corpora::{parse_path, parse_under, CorpusKind, ParsedName};
+use crate::{CorpusError, Emotion, Gender, Label, LabelSet};
 
 /// File extensions (lower-case, compared case-insensitively) treated as audio by [`scan`].
 /// `mp4` is included because RAVDESS audio-video files carry an audio track.
@@ -23,8 +23,10 @@ pub struct Item {
     pub path: PathBuf,
     /// The corpus whose naming scheme labelled it.
     pub corpus: CorpusKind,
-    /// The label.
-    pub emotion: Emotion,
+    /// The class: a known emotion for the named corpora, any label for user corpora.
+    /// (Serialised as `label`; older files with `emotion` still read.)
+    #[serde(alias = "emotion")]
+    pub label: Label,
     /// Corpus-qualified speaker id (`ravdess:07`), `None` when the name does not tell.
     pub speaker: Option<String>,
     /// The speaker's gender, `None` when unknown.
@@ -42,7 +44,8 @@ pub struct Item {
 }
 
 impl Item {
-    /// Labels `path` by its name (`force` picks the scheme instead of [`crate::names::detect`]).
+    /// Labels `path` by its name (`force` picks the scheme instead of
+    /// [`crate::corpora::detect`]).
     ///
     /// # Errors
     /// See [`parse_path`].
@@ -51,19 +54,31 @@ impl Item {
         force: Option<CorpusKind>,
     ) -> Result<Self, CorpusError> {
         let path = path.as_ref();
-        let name = parse_path(path, force)?;
-        Ok(Item {
-            path: path.to_path_buf(),
+        Ok(Self::from_name(
+            path.to_path_buf(),
+            parse_path(path, force)?,
+        ))
+    }
+
+    /// The item of `path` whose name parsed as `name`.
+    pub fn from_name(path: PathBuf, name: ParsedName) -> Self {
+        Item {
             corpus: name.kind(),
-            emotion: name.emotion(),
+            label: name.label(),
             speaker: name.speaker(),
             gender: name.gender(),
             performance: name
                 .performance_id()
                 .unwrap_or_else(|| format!("file:{}", path.display())),
+            path,
             name,
             simulated_av_twin: false,
-        })
+        }
+    }
+
+    /// The emotion, `None` for a user corpus's label that is not a known emotion.
+    pub fn emotion(&self) -> Option<Emotion> {
+        self.label.emotion()
     }
 
     /// The speaker id used for speaker-independent splits: [`Item::speaker`], or
@@ -97,8 +112,9 @@ pub struct Corpus {
 /// Options of [`scan_with`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanOptions {
-    /// Apply this corpus's naming scheme to every file instead of detecting it per file.
-    /// Default `None` (detect).
+    /// Apply this corpus's naming scheme to every file instead of detecting it per file
+    /// (required for the folder-per-label layout, [`CorpusKind::Folders`]). Default `None`
+    /// (detect).
     pub force: Option<CorpusKind>,
     /// Descend into symbolic links to directories. Default `false` (they are rejected with a
     /// reason, which avoids cycles).
@@ -136,7 +152,7 @@ pub fn scan_with(dir: impl AsRef<Path>, opts: &ScanOptions) -> Result<Corpus, Co
     files.sort();
     let mut items = Vec::with_capacity(files.len());
     for path in files {
-        match classify(&path, opts.force) {
+        match classify(&path, dir, opts.force) {
             Ok(item) => items.push(item),
             Err(e) => rejected.push(Rejected {
                 reason: e.to_string(),
@@ -148,19 +164,43 @@ pub fn scan_with(dir: impl AsRef<Path>, opts: &ScanOptions) -> Result<Corpus, Co
     Ok(Corpus { items, rejected })
 }
 
-fn classify(path: &Path, force: Option<CorpusKind>) -> Result<Item, CorpusError> {
+/// Reads a corpus from `path`: with [`ScanOptions::force`] set, as that corpus
+/// ([`crate::CorpusFormat::load`]: a folder scanned under its scheme, or a manifest file); without,
+/// a file is read as a manifest ([`crate::corpora::read_manifest`]) and a folder is scanned
+/// with per-file detection ([`scan_with`]).
+///
+/// # Errors
+/// As [`scan_with`] or [`crate::corpora::read_manifest`].
+pub fn open(path: impl AsRef<Path>, opts: &ScanOptions) -> Result<Corpus, CorpusError> {
+    let path = path.as_ref();
+    match opts.force {
+        Some(kind) => kind.format().load(path, opts),
+        None if path.is_file() => crate::corpora::read_manifest(path),
+        None => scan_with(path, opts),
+    }
+}
+
+/// [`CorpusError::NotAudio`] unless `path`'s extension is one of [`AUDIO_EXTENSIONS`].
+pub(crate) fn check_audio_extension(path: &Path) -> Result<(), CorpusError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    if !AUDIO_EXTENSIONS.contains(&ext.as_str()) {
-        return Err(CorpusError::NotAudio {
+    if AUDIO_EXTENSIONS.contains(&ext.as_str()) {
+        Ok(())
+    } else {
+        Err(CorpusError::NotAudio {
             path: path.to_path_buf(),
             extension: ext,
-        });
+        })
     }
-    Item::from_path(path, force)
+}
+
+fn classify(path: &Path, root: &Path, force: Option<CorpusKind>) -> Result<Item, CorpusError> {
+    check_audio_extension(path)?;
+    let name = parse_under(path, Some(root), force)?;
+    Ok(Item::from_name(path.to_path_buf(), name))
 }
 
 fn walk(
@@ -240,11 +280,24 @@ impl Corpus {
         m
     }
 
-    /// Number of items per emotion, indexed by [`Emotion::index`].
-    pub fn emotion_counts(&self) -> [usize; 8] {
-        let mut c = [0; 8];
-        for it in &self.items {
-            c[it.emotion.index()] += 1;
+    /// The classes present, known emotions first in [`Emotion::index`] order, then other
+    /// labels by name; `None` for an empty corpus.
+    pub fn labels(&self) -> Option<LabelSet> {
+        let present: std::collections::BTreeSet<&Label> =
+            self.items.iter().map(|it| &it.label).collect();
+        LabelSet::new(present.into_iter().cloned().collect()).ok()
+    }
+
+    /// Number of items per class of `labels` (index `i` counts `labels.get(i)`); items whose
+    /// label is not in the set are not counted.
+    pub fn label_counts(&self, labels: &LabelSet) -> Vec<usize> {
+        let mut c = vec![0; labels.len()];
+        for i in self
+            .items
+            .iter()
+            .filter_map(|it| labels.index_of(&it.label))
+        {
+            c[i] += 1;
         }
         c
     }

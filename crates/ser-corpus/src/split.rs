@@ -15,7 +15,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::{CorpusError, Gender, Item};
+use crate::{CorpusError, Gender, Item, Label};
 
 /// The side of a split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -307,10 +307,10 @@ pub fn stratified_split(
     check_fractions(cfg.train_fraction, cfg.validation_fraction)?;
     let groups = leak_groups(items, duplicates);
     // emotion (of the group's first item) -> groups -> members
-    let mut by_emotion: BTreeMap<usize, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
+    let mut by_emotion: BTreeMap<&Label, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
     for (i, &g) in groups.iter().enumerate() {
         by_emotion
-            .entry(items[g].emotion.index())
+            .entry(&items[g].label)
             .or_default()
             .entry(g)
             .or_default()

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use ser_corpus::{scan, scan_with, CorpusKind, Emotion, ScanOptions};
+use ser_corpus::{scan, scan_with, CorpusKind, Emotion, LabelSet, ScanOptions};
 
 #[test]
 fn scan_sorts_labels_and_rejects() {
@@ -45,6 +45,7 @@ fn scan_sorts_labels_and_rejects() {
             "Actor_02/03-01-05-01-01-01-02.wav",
             "crema/1001_DFA_ANG_XX.wav",
             "emodb/03a01Fa.wav",
+            "emodb/03a01La.wav",
             "savee/DC/a01.wav",
             "savee/JE_sa02.wav",
             "savee/su03.WAV",
@@ -56,7 +57,7 @@ fn scan_sorts_labels_and_rejects() {
         .iter()
         .map(|r| (rel(&r.path), r.reason.as_str()))
         .collect();
-    assert_eq!(rejected.len(), 6, "{rejected:#?}");
+    assert_eq!(rejected.len(), 5, "{rejected:#?}");
     let reason = |f: &str| {
         rejected
             .iter()
@@ -67,24 +68,34 @@ fn scan_sorts_labels_and_rejects() {
     assert!(reason("Actor_01/03-01-09-01-01-01-01.wav").contains("emotion 09 out of 01..08"));
     assert!(reason("Actor_01/notes.txt").contains("not an audio file"));
     assert!(reason("savee/c01.wav").contains("not an emotion clip"));
-    assert!(reason("emodb/03a01La.wav").contains("boredom"));
     assert!(reason("misc/song.mp3").contains("matches no supported corpus"));
     assert!(reason("misc/noext").contains("not an audio file"));
 
     let kinds: Vec<CorpusKind> = c.items.iter().map(|i| i.corpus).collect();
     assert_eq!(kinds[0], CorpusKind::Ravdess);
     assert_eq!(kinds[4], CorpusKind::CremaD);
-    assert_eq!(c.items[6].speaker.as_deref(), Some("savee:DC"));
-    assert_eq!(c.items[8].speaker, None);
-    assert_eq!(c.items[8].speaker_key(), "savee:unknown");
-    assert_eq!(c.items[9].emotion, Emotion::Surprised);
+    assert_eq!(c.items[6].label, Emotion::Boredom.into()); // EmoDB boredom is kept
+    assert_eq!(c.items[7].speaker.as_deref(), Some("savee:DC"));
+    assert_eq!(c.items[9].speaker, None);
+    assert_eq!(c.items[9].speaker_key(), "savee:unknown");
+    assert_eq!(c.items[10].label, Emotion::Surprised.into());
     // AV twin detected
     let twins = c.twins();
     assert_eq!(twins.len(), 1);
     assert_eq!(twins[0].len(), 2);
     assert!(twins[0][0].ends_with("01-01-03-01-02-01-07.mp4"));
     assert_eq!(c.speakers()["ravdess:07"], 3);
-    assert_eq!(c.emotion_counts()[Emotion::Happy.index()], 4); // 3 RAVDESS + 1 EmoDB
+    let study = LabelSet::study();
+    assert_eq!(c.label_counts(&study)[Emotion::Happy.index()], 4); // 3 RAVDESS + 1 EmoDB
+    let present = c.labels().unwrap();
+    assert_eq!(
+        present.names(),
+        ["happy", "sad", "angry", "surprised", "boredom"]
+    );
+    assert_eq!(
+        c.label_counts(&present).iter().sum::<usize>(),
+        c.items.len()
+    );
 
     // forcing a scheme: everything else is rejected with that scheme's reason
     let f = scan_with(

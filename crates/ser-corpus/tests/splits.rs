@@ -144,7 +144,8 @@ fn stratified_is_seeded_and_stratified() {
     let mut per: BTreeMap<(Side, usize), usize> = BTreeMap::new();
     for side in [Side::Train, Side::Validation, Side::Test] {
         for it in a.side_items(side) {
-            *per.entry((side, it.emotion.index())).or_default() += 1;
+            *per.entry((side, it.emotion().unwrap().index()))
+                .or_default() += 1;
         }
     }
     assert_eq!(per[&(Side::Train, 0)], 76); // floor(0.8 * 96)
