@@ -1,7 +1,7 @@
 //! Corpus tool: scan a directory, print splits, extract (cached) features.
 //!
 //! ```text
-//! cargo run --release --example corpus -- scan DIR [--json] [--no-duplicates] [--force KIND]
+//! cargo run --release --example corpus -- scan DIR|MANIFEST [--json] [--no-duplicates] [--force KIND]
 //! cargo run --release --example corpus -- split DIR --protocol speaker-kfold --folds 6 [--json]
 //! cargo run --release --example corpus -- split DIR [DIR...] --protocol study [--av-twins] [--json]
 //! cargo run --release --example corpus -- split DIR --protocol stratified --seed 1 [--json]
@@ -42,7 +42,7 @@ use ser::corpus::split::{
     leave_one_speaker_out, speaker_kfold, stratified_split, study_split, SpeakerFoldConfig,
     SpeakerFolds, Split, StratifiedConfig, StudySplitConfig,
 };
-use ser::corpus::{find_duplicates, scan_with, Corpus, CorpusKind, ScanOptions};
+use ser::corpus::{find_duplicates, open, Corpus, CorpusKind, ScanOptions};
 
 #[derive(Parser)]
 #[command(about = "Scan emotion corpora, print leak-free splits, extract cached features")]
@@ -131,7 +131,7 @@ enum Cmd {
 
 fn scan_dir(dir: &Path, force: Option<&str>) -> Result<Corpus> {
     let force = force.map(str::parse::<CorpusKind>).transpose()?;
-    scan_with(
+    open(
         dir,
         &ScanOptions {
             force,
