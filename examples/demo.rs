@@ -148,8 +148,7 @@ fn main() -> anyhow::Result<()> {
     let mut entries = Vec::new();
     let extra = args.extra_models.iter().cloned().map(ModelChoice::Dir);
     for choice in ModelChoice::BUILTIN.into_iter().chain(extra) {
-        let recognizer =
-            Recognizer::from_choice(&choice)?;
+        let recognizer = Recognizer::from_choice(&choice)?;
         entries.push((choice, Mutex::new(recognizer)));
     }
     let app = Arc::new(App {

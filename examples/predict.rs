@@ -250,7 +250,10 @@ fn collect(roots: &[PathBuf]) -> Vec<Job> {
         if root.is_dir() {
             match ser::audio::discover::audio_files(root) {
                 Ok(files) => jobs.extend(files.into_iter().map(Job::File)),
-                Err(e) => jobs.push(Job::Missing(root.clone(), format!("reading directory: {e}"))),
+                Err(e) => jobs.push(Job::Missing(
+                    root.clone(),
+                    format!("reading directory: {e}"),
+                )),
             }
         } else if root.exists() {
             jobs.push(Job::File(root.clone()));
@@ -263,4 +266,3 @@ fn collect(roots: &[PathBuf]) -> Vec<Job> {
     }
     jobs
 }
-

@@ -18,7 +18,6 @@ use ser::mfcc::{Mfcc, MfccConfig};
 
 use common::{data_dir, fixtures_dir, max_abs_diff};
 
-
 fn ravdess_items() -> Vec<Item> {
     let c = scan(fixtures_dir().join("ravdess")).unwrap();
     assert_eq!(c.items.len(), 4);
@@ -195,7 +194,12 @@ fn duplicates_by_decoded_samples() {
     assert_eq!(dups.len(), 1, "{dups:?}");
     let names: Vec<String> = dups[0]
         .iter()
-        .map(|p| p.strip_prefix(fixtures_dir()).unwrap().display().to_string())
+        .map(|p| {
+            p.strip_prefix(fixtures_dir())
+                .unwrap()
+                .display()
+                .to_string()
+        })
         .collect();
     assert_eq!(
         names,

@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use ndarray::Array2;
 use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig, Progress};
 use ser_corpus::split::{speaker_kfold, Side, SpeakerFoldConfig};
@@ -14,7 +13,6 @@ use ser_models::{
 };
 
 use common::data_dir;
-
 
 #[test]
 fn model_b_learns_ravdess_speaker_fold_and_seed_models_know_their_training_data() {

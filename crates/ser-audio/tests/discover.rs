@@ -61,7 +61,10 @@ fn the_generated_sines_decode_to_a_440_hz_sine() {
         assert!((0.11..0.14).contains(&peak), "{rel}: peak {peak}");
         // 440 Hz: about 2 * 440 zero crossings per second in the steady part.
         let mid = &a.samples[a.samples.len() / 4..a.samples.len() * 3 / 4];
-        let crossings = mid.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+        let crossings = mid
+            .windows(2)
+            .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+            .count();
         let per_s = crossings as f64 / (mid.len() as f64 / 48000.0);
         assert!((per_s - 880.0).abs() < 20.0, "{rel}: {per_s} crossings/s");
     }
@@ -72,23 +75,38 @@ fn an_aiff_file_named_wav_decodes_by_content() {
     let path = fixture("formats/sine_440hz_aiff.wav");
     assert_eq!(&std::fs::read(&path).unwrap()[..12], b"FORM\0\0]\xeeAIFF");
     let a = load(&path, &LoadOptions::native_rate()).unwrap();
-    assert_eq!((a.source_rate, a.source_channels, a.samples.len()), (48000, 1, 12000));
+    assert_eq!(
+        (a.source_rate, a.source_channels, a.samples.len()),
+        (48000, 1, 12000)
+    );
     // The same bytes under an honest name give the same samples.
     let bytes = std::fs::read(&path).unwrap();
     let b = load_bytes(&bytes, "sine.aiff", &LoadOptions::native_rate()).unwrap();
     assert_eq!(a, b);
     // And WAV bytes under an AIFF or MP3 name too.
     let wav = std::fs::read(fixture("ravdess/03-01-01-01-01-01-01.wav")).unwrap();
-    let w = load(fixture("ravdess/03-01-01-01-01-01-01.wav"), &LoadOptions::native_rate()).unwrap();
+    let w = load(
+        fixture("ravdess/03-01-01-01-01-01-01.wav"),
+        &LoadOptions::native_rate(),
+    )
+    .unwrap();
     for name in ["liar.aiff", "liar.mp3", "no_extension"] {
-        assert_eq!(load_bytes(&wav, name, &LoadOptions::native_rate()).unwrap(), w, "{name}");
+        assert_eq!(
+            load_bytes(&wav, name, &LoadOptions::native_rate()).unwrap(),
+            w,
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn opus_is_not_listed_and_is_a_typed_error() {
     assert!(!is_audio_path("sine_440hz.opus"));
-    let e = load(fixture("formats/sine_440hz.opus"), &LoadOptions::native_rate()).unwrap_err();
+    let e = load(
+        fixture("formats/sine_440hz.opus"),
+        &LoadOptions::native_rate(),
+    )
+    .unwrap_err();
     assert!(
         matches!(&e, AudioError::UnsupportedCodec { codec, path } if codec == "opus" && path.ends_with("sine_440hz.opus")),
         "{e:?}"
@@ -137,7 +155,13 @@ fn walk_is_recursive_sorted_and_reports_what_it_skips() {
     let w = walk(r, &WalkOptions::default()).unwrap();
     assert_eq!(
         rel(r, &w.audio),
-        ["a.mp3", "b/1.WAV", "b/2.flac", "c/d/e/deep.ogg", "x.wav/inside.m4a"]
+        [
+            "a.mp3",
+            "b/1.WAV",
+            "b/2.flac",
+            "c/d/e/deep.ogg",
+            "x.wav/inside.m4a"
+        ]
     );
     let skipped: Vec<(String, SkipReason)> = w
         .skipped
@@ -186,5 +210,8 @@ fn links_to_directories_are_followed_only_when_asked() {
         follow_dir_links: true,
     };
     let w = walk(r, &opts).unwrap();
-    assert_eq!(rel(r, &w.audio), ["file_link.wav", "link/a.wav", "real/a.wav"]);
+    assert_eq!(
+        rel(r, &w.audio),
+        ["file_link.wav", "link/a.wav", "real/a.wav"]
+    );
 }

@@ -301,7 +301,10 @@ pub fn extract_features(
         Some(p) => match read_cache(p, &config_json, n_mfcc) {
             Ok(Some(m)) => (m, CacheStatus::Loaded),
             Ok(None) => (HashMap::new(), CacheStatus::Missing),
-            Err(e) => (HashMap::new(), CacheStatus::Corrupt(crate::error::chain(&e))),
+            Err(e) => (
+                HashMap::new(),
+                CacheStatus::Corrupt(crate::error::chain(&e)),
+            ),
         },
     };
 
