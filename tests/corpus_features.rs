@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ser::audio::{load, LoadOptions};
 use ser::corpus::features::{

@@ -22,7 +22,7 @@ fn model_b_learns_ravdess_speaker_fold_and_seed_models_know_their_training_data(
     let corpus = ser_corpus::scan(&dir).unwrap();
     assert_eq!(corpus.items.len(), 1440);
     let opts = ExtractOptions {
-        cache_dir: Some(PathBuf::from("target/ser-cache")),
+        cache_dir: Some(std::path::PathBuf::from("target/ser-cache")),
         progress: Progress::Hidden,
     };
     let feats = extract_features(&corpus.items, &FeatureConfig::study(), &opts).unwrap();
