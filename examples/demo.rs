@@ -23,7 +23,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Parser;
 use ser::audio::AudioError;
 use ser::{Error, ModelChoice, Prediction, Recognizer, Timeline};
@@ -149,8 +148,7 @@ fn main() -> anyhow::Result<()> {
     let mut entries = Vec::new();
     let extra = args.extra_models.iter().cloned().map(ModelChoice::Dir);
     for choice in ModelChoice::BUILTIN.into_iter().chain(extra) {
-        let recognizer =
-            Recognizer::from_choice(&choice).with_context(|| format!("loading model {choice}"))?;
+        let recognizer = Recognizer::from_choice(&choice)?;
         entries.push((choice, Mutex::new(recognizer)));
     }
     let app = Arc::new(App {
@@ -349,7 +347,10 @@ fn predict(app: &App, request: &mut Request, query: &str) -> Reply {
                     source_message(&e)
                 ),
             ),
-            status => Reply::error(status, format!("prediction failed: {e}")),
+            status => Reply::error(
+                status,
+                format!("prediction failed: {:#}", anyhow::Error::new(e)),
+            ),
         },
     }
 }

@@ -21,17 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ser::{ModelChoice, Prediction, Recognizer, Timeline};
 use serde::Serialize;
-
-/// File extensions picked up when searching directories.
-const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "wave", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aif", "aiff", "caf", "mkv",
-    "mka", "webm",
-];
 
 /// Show a progress bar for at least this many files (on a terminal only).
 const PROGRESS_MIN_FILES: usize = 20;
@@ -90,8 +83,8 @@ fn main() -> ExitCode {
 /// Returns whether every file was classified.
 fn run() -> anyhow::Result<bool> {
     let args = Args::parse();
-    let mut recognizer = Recognizer::from_choice(&args.model)
-        .with_context(|| format!("loading model {}", args.model))?;
+    // The error names the model and each cause once; `main` prints the chain.
+    let mut recognizer = Recognizer::from_choice(&args.model)?;
 
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let roots = if args.paths.is_empty() {
@@ -219,14 +212,19 @@ fn classify(
     path: &Path,
     timeline: bool,
 ) -> Result<(Prediction, Option<Timeline>), String> {
-    let clip = recognizer.load_file(path).map_err(|e| e.to_string())?;
-    let prediction = recognizer.predict_clip(&clip).map_err(|e| e.to_string())?;
+    let clip = recognizer.load_file(path).map_err(message)?;
+    let prediction = recognizer.predict_clip(&clip).map_err(message)?;
     let timeline = if timeline {
-        Some(recognizer.timeline_clip(&clip).map_err(|e| e.to_string())?)
+        Some(recognizer.timeline_clip(&clip).map_err(message)?)
     } else {
         None
     };
     Ok((prediction, timeline))
+}
+
+/// The error and its causes on one line, each cause once (`a: b: c`).
+fn message(e: ser::Error) -> String {
+    format!("{:#}", anyhow::Error::new(e))
 }
 
 fn table_row(name: &str, width: usize, p: &Prediction) -> String {
@@ -250,15 +248,13 @@ fn collect(roots: &[PathBuf]) -> Vec<Job> {
     let mut jobs = Vec::new();
     for root in roots {
         if root.is_dir() {
-            let mut files = Vec::new();
-            if let Err(e) = walk(root, &mut files) {
-                jobs.push(Job::Missing(
+            match ser::audio::discover::audio_files(root) {
+                Ok(files) => jobs.extend(files.into_iter().map(Job::File)),
+                Err(e) => jobs.push(Job::Missing(
                     root.clone(),
                     format!("reading directory: {e}"),
-                ));
+                )),
             }
-            files.sort();
-            jobs.extend(files.into_iter().map(Job::File));
         } else if root.exists() {
             jobs.push(Job::File(root.clone()));
         } else {
@@ -269,22 +265,4 @@ fn collect(roots: &[PathBuf]) -> Vec<Job> {
         }
     }
     jobs
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if is_audio(&path) {
-            files.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn is_audio(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }

@@ -11,9 +11,8 @@ use ser_models::ModelError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The audio could not be read, decoded or resampled. (`ser-audio`'s message already names
-    /// the file for most variants; the input is prefixed otherwise.)
-    #[error("{}", audio_message(.input, .source))]
+    /// The audio could not be read, decoded or resampled.
+    #[error("{input}: reading audio")]
     Audio {
         /// The file, upload name or `"<samples>"`.
         input: String,
@@ -36,7 +35,7 @@ pub enum Error {
         actual: u32,
     },
     /// Computing the MFCC features failed.
-    #[error("{input}: features: {source}")]
+    #[error("{input}: computing features")]
     Features {
         /// The input.
         input: String,
@@ -45,7 +44,7 @@ pub enum Error {
         source: MfccError,
     },
     /// Running the model failed.
-    #[error("{input}: model: {source}")]
+    #[error("{input}: running the model")]
     Inference {
         /// The input.
         input: String,
@@ -64,7 +63,7 @@ pub enum Error {
         actual: usize,
     },
     /// A model (checkpoint directory, embedded bytes or seed model) could not be loaded.
-    #[error("loading model {model}: {source}")]
+    #[error("loading model {model}")]
     LoadModel {
         /// The model's name (`default`, `seed-b`, or the directory).
         model: String,
@@ -84,7 +83,7 @@ pub enum Error {
         actual: Vec<String>,
     },
     /// The model's feature configuration cannot build an MFCC extractor.
-    #[error("model {model}: feature configuration: {source}")]
+    #[error("model {model}: invalid feature configuration")]
     FeatureConfig {
         /// The model's name.
         model: String,
@@ -106,14 +105,6 @@ pub enum Error {
         /// Hop given, in seconds.
         hop: f64,
     },
-}
-
-fn audio_message(input: &str, source: &AudioError) -> String {
-    if source.path().is_some() {
-        source.to_string()
-    } else {
-        format!("{input}: {source}")
-    }
 }
 
 impl Error {

@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use ser::audio::{load, LoadOptions};
 use ser::corpus::features::{extract_features, CacheStatus, ExtractOptions, FeatureConfig};
@@ -12,12 +14,10 @@ use ser::corpus::split::{speaker_kfold, SpeakerFoldConfig};
 use ser::corpus::{find_duplicates, scan, Item};
 use ser::mfcc::{Mfcc, MfccConfig};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
+use common::{data_dir, fixtures_dir, max_abs_diff};
 
 fn ravdess_items() -> Vec<Item> {
-    let c = scan(fixtures().join("ravdess")).unwrap();
+    let c = scan(fixtures_dir().join("ravdess")).unwrap();
     assert_eq!(c.items.len(), 4);
     assert!(c.rejected.is_empty());
     c.items
@@ -136,7 +136,7 @@ fn failing_clip_is_reported_and_skipped() {
     let mut items = ravdess_items();
     for broken in ["garbage.wav", "empty.wav", "truncated.wav", "missing.wav"] {
         let mut it = items[0].clone();
-        it.path = fixtures().join("broken").join(broken);
+        it.path = fixtures_dir().join("broken").join(broken);
         items.insert(1, it);
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -177,18 +177,14 @@ fn simulated_av_twin_goes_through_44k_and_stays_close() {
     assert_ne!(a, b, "the twin must not be a bit-exact copy");
     let cos = a.dot(&b) / (a.dot(&a).sqrt() * b.dot(&b).sqrt());
     assert!(cos > 0.999, "cosine {cos}");
-    let max = a
-        .iter()
-        .zip(b.iter())
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
+    let max = max_abs_diff(&a.to_vec(), &b.to_vec());
     assert!(max < 1.0, "max abs diff {max}");
 }
 
 #[test]
 fn duplicates_by_decoded_samples() {
     // formats/*.flac is a lossless copy of ravdess/*.wav (same samples); the lossy copies differ.
-    let c = scan(fixtures().join("formats")).unwrap();
+    let c = scan(fixtures_dir().join("formats")).unwrap();
     let mut items = c.items.clone();
     items.extend(ravdess_items());
     let (dups, failures) = find_duplicates(&items);
@@ -196,7 +192,12 @@ fn duplicates_by_decoded_samples() {
     assert_eq!(dups.len(), 1, "{dups:?}");
     let names: Vec<String> = dups[0]
         .iter()
-        .map(|p| p.strip_prefix(fixtures()).unwrap().display().to_string())
+        .map(|p| {
+            p.strip_prefix(fixtures_dir())
+                .unwrap()
+                .display()
+                .to_string()
+        })
         .collect();
     assert_eq!(
         names,
@@ -209,11 +210,8 @@ fn duplicates_by_decoded_samples() {
 
 #[test]
 fn full_ravdess_scan_duplicates_and_folds() {
-    let Some(dir) = std::env::var_os("SER_DATA_DIR") else {
-        eprintln!("SER_DATA_DIR not set: skipping the full RAVDESS test");
-        return;
-    };
-    let c = scan(Path::new(&dir).join("ravdess")).unwrap();
+    let Some(dir) = data_dir() else { return };
+    let c = scan(dir.join("ravdess")).unwrap();
     assert_eq!(c.items.len(), 1440);
     assert!(c.rejected.is_empty(), "{:?}", c.rejected);
     assert_eq!(c.speakers().len(), 24);

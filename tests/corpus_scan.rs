@@ -3,10 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
 
 use ser::corpus::split::{study_split, StudySplitConfig};
 use ser::corpus::{scan, CorpusKind, Emotion, Gender};
+
+use common::fixtures_dir;
 
 fn count_files(dir: &Path) -> usize {
     std::fs::read_dir(dir)
@@ -24,7 +28,7 @@ fn count_files(dir: &Path) -> usize {
 
 #[test]
 fn fixture_tree_nothing_dropped() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let root = fixtures_dir();
     let c = scan(&root).unwrap();
     assert_eq!(c.items.len() + c.rejected.len(), count_files(&root));
     let rel = |p: &Path| p.strip_prefix(&root).unwrap().display().to_string();

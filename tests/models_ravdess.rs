@@ -3,7 +3,7 @@
 //! recognise the clips they were trained on. RAVDESS: CC BY-NC-SA 4.0 (Livingstone & Russo 2018).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+mod common;
 
 use ndarray::Array2;
 use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
@@ -12,23 +12,17 @@ use ser_models::{
     Arch, Classifier, Dataset, Metrics, SeedModel, TrainConfig, Trainer, EMOTION_LABELS,
 };
 
-fn data_dir() -> Option<PathBuf> {
-    match std::env::var_os("SER_DATA_DIR") {
-        Some(d) => Some(PathBuf::from(d).join("ravdess")),
-        None => {
-            eprintln!("SER_DATA_DIR not set: skipping the RAVDESS training test");
-            None
-        }
-    }
-}
+use common::data_dir;
 
 #[test]
 fn model_b_learns_ravdess_speaker_fold_and_seed_models_know_their_training_data() {
-    let Some(dir) = data_dir() else { return };
+    let Some(dir) = data_dir().map(|d| d.join("ravdess")) else {
+        return;
+    };
     let corpus = ser_corpus::scan(&dir).unwrap();
     assert_eq!(corpus.items.len(), 1440);
     let opts = ExtractOptions {
-        cache_dir: Some(PathBuf::from("target/ser-cache")),
+        cache_dir: Some(std::path::PathBuf::from("target/ser-cache")),
         progress: None,
     };
     let feats = extract_features(&corpus.items, &FeatureConfig::study(), &opts).unwrap();

@@ -2,16 +2,12 @@
 //! `ser::Recognizer` on the committed fixtures (tests/data; RAVDESS clips are CC BY-NC-SA 4.0,
 //! see tests/data/README.md). No corpus needed.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use ser::audio::{AudioError, LoadOptions};
 use ser::{Emotion, Error, ModelChoice, Recognizer, SeedModel, TimelineConfig};
 
-fn data(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(p)
-}
+use common::{fixture, max_abs_diff};
 
 const NEUTRAL: &str = "ravdess/03-01-01-01-01-01-01.wav"; // 158558 frames at 48 kHz
 const HAPPY: &str = "ravdess/03-01-03-01-01-02-01.wav";
@@ -26,18 +22,11 @@ fn assert_distribution(p: &[f32; 8]) {
     assert!((sum - 1.0).abs() < 1e-4, "sum {sum}");
 }
 
-fn max_abs_diff(a: &[f32; 8], b: &[f32; 8]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
 #[test]
 fn predict_file_gives_a_distribution_and_its_argmax() {
     let mut r = Recognizer::try_default().unwrap();
     for clip in [NEUTRAL, HAPPY, SURPRISED, "savee/d02.wav", "savee/su02.wav"] {
-        let p = r.predict_file(data(clip)).unwrap();
+        let p = r.predict_file(fixture(clip)).unwrap();
         assert_distribution(&p.probabilities);
         let best = p.ranked()[0];
         assert_eq!(best.0, p.emotion, "{clip}");
@@ -50,7 +39,7 @@ fn predict_file_gives_a_distribution_and_its_argmax() {
         );
         assert!(p.timings.total() > std::time::Duration::ZERO);
     }
-    let p = r.predict_file(data(NEUTRAL)).unwrap();
+    let p = r.predict_file(fixture(NEUTRAL)).unwrap();
     assert!(
         (p.duration - 158558.0 / 48000.0).abs() < 1e-3,
         "{}",
@@ -61,7 +50,7 @@ fn predict_file_gives_a_distribution_and_its_argmax() {
 #[test]
 fn file_bytes_and_samples_agree() {
     let mut r = Recognizer::try_default().unwrap();
-    let path = data(SURPRISED);
+    let path = fixture(SURPRISED);
     let from_file = r.predict_file(&path).unwrap();
 
     let bytes = std::fs::read(&path).unwrap();
@@ -87,9 +76,9 @@ fn file_bytes_and_samples_agree() {
 #[test]
 fn lossless_flac_gives_the_same_prediction_as_the_wav() {
     let mut r = Recognizer::try_default().unwrap();
-    let wav = r.predict_file(data(NEUTRAL)).unwrap();
+    let wav = r.predict_file(fixture(NEUTRAL)).unwrap();
     let flac = r
-        .predict_file(data("formats/03-01-01-01-01-01-01.flac"))
+        .predict_file(fixture("formats/03-01-01-01-01-01-01.flac"))
         .unwrap();
     assert_eq!(wav.probabilities, flac.probabilities);
 }
@@ -97,10 +86,10 @@ fn lossless_flac_gives_the_same_prediction_as_the_wav() {
 #[test]
 fn lossy_formats_decode_and_stay_close() {
     let mut r = Recognizer::try_default().unwrap();
-    let wav = r.predict_file(data(NEUTRAL)).unwrap();
+    let wav = r.predict_file(fixture(NEUTRAL)).unwrap();
     for f in ["mp3", "ogg", "m4a"] {
         let p = r
-            .predict_file(data(&format!("formats/03-01-01-01-01-01-01.{f}")))
+            .predict_file(fixture(&format!("formats/03-01-01-01-01-01-01.{f}")))
             .unwrap();
         assert_distribution(&p.probabilities);
         assert!(
@@ -121,7 +110,7 @@ fn broken_files_are_errors_that_name_the_file() {
         "truncated.wav",
         "zero_samples.wav",
     ] {
-        let path = data(&format!("broken/{name}"));
+        let path = fixture(&format!("broken/{name}"));
         let err = r.predict_file(&path).unwrap_err();
         assert!(
             matches!(err, Error::Audio { .. } | Error::Empty { .. }),
@@ -131,7 +120,7 @@ fn broken_files_are_errors_that_name_the_file() {
         assert!(err.to_string().contains(name), "{name}: {err}");
         assert_eq!(err.subject(), Some(path.display().to_string().as_str()));
     }
-    let err = r.predict_file(data("no/such/file.wav")).unwrap_err();
+    let err = r.predict_file(fixture("no/such/file.wav")).unwrap_err();
     assert!(
         matches!(
             err,
@@ -170,7 +159,7 @@ fn long_clip(r: &Recognizer) -> Vec<f32> {
     let opts = LoadOptions::with_rate(r.sample_rate());
     [NEUTRAL, HAPPY, SURPRISED]
         .iter()
-        .flat_map(|c| ser::audio::load(data(c), &opts).unwrap().samples)
+        .flat_map(|c| ser::audio::load(fixture(c), &opts).unwrap().samples)
         .collect()
 }
 
@@ -213,7 +202,7 @@ fn argmax(p: &[f32; 8]) -> Emotion {
 #[test]
 fn short_clip_timeline_is_one_window_equal_to_the_clip_prediction() {
     let mut r = Recognizer::try_default().unwrap();
-    let clip = r.load_file(data(NEUTRAL)).unwrap();
+    let clip = r.load_file(fixture(NEUTRAL)).unwrap();
     r.set_timeline_config(TimelineConfig {
         window: 5.0,
         hop: 1.0,
@@ -238,7 +227,7 @@ fn every_builtin_model_loads_and_predicts() {
     for choice in ModelChoice::BUILTIN {
         let mut r = Recognizer::from_choice(&choice).unwrap();
         assert_eq!(r.model(), &choice);
-        let p = r.predict_file(data(HAPPY)).unwrap();
+        let p = r.predict_file(fixture(HAPPY)).unwrap();
         assert_distribution(&p.probabilities);
     }
     let r = Recognizer::seed(SeedModel::B).unwrap();
@@ -255,7 +244,7 @@ fn missing_checkpoint_dir_is_a_load_error_naming_it() {
 #[test]
 fn prediction_json_lists_all_eight_probabilities_in_order() {
     let mut r = Recognizer::try_default().unwrap();
-    let p = r.predict_file(data(NEUTRAL)).unwrap();
+    let p = r.predict_file(fixture(NEUTRAL)).unwrap();
     let json = serde_json::to_string(&p).unwrap();
     let names: Vec<&str> = Emotion::STUDY.iter().map(|e| e.name()).collect();
     let mut last = 0;

@@ -21,9 +21,11 @@
 //! A wrong padding mode (constant instead of reflect) moves d02.wav by 3.0, a wrong sample rate
 //! (16 kHz) by 34: both far outside the tolerance.
 
-use std::path::Path;
+mod common;
 
 use ser::{Recognizer, SeedModel};
+
+use common::{fixture, max_abs_diff};
 
 /// Largest accepted absolute difference per coefficient.
 const TOLERANCE: f32 = 0.5;
@@ -105,16 +107,11 @@ const REFERENCE: &[(&str, [f32; 40])] = &[
 fn features_match_librosa() {
     let mut r = Recognizer::seed(SeedModel::B).unwrap();
     assert_eq!(r.sample_rate(), 22050);
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     for (clip, expected) in REFERENCE {
-        let loaded = r.load_file(data.join(clip)).unwrap();
+        let loaded = r.load_file(fixture(clip)).unwrap();
         let got = r.features(&loaded).unwrap();
         assert_eq!(got.len(), 40, "{clip}");
-        let worst = got
-            .iter()
-            .zip(expected)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let worst = max_abs_diff(&got, expected);
         assert!(
             worst <= TOLERANCE,
             "{clip}: max |ours - librosa| = {worst} > {TOLERANCE}\nours:    {got:?}\nlibrosa: {expected:?}"
@@ -124,11 +121,10 @@ fn features_match_librosa() {
 
 #[test]
 fn prediction_is_the_classifier_applied_to_the_features() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     for which in [SeedModel::A, SeedModel::B, SeedModel::C, SeedModel::D] {
         let mut r = Recognizer::seed(which).unwrap();
         for (clip, _) in REFERENCE {
-            let loaded = r.load_file(data.join(clip)).unwrap();
+            let loaded = r.load_file(fixture(clip)).unwrap();
             let features = r.features(&loaded).unwrap();
             let direct = r.classifier().predict(&features).unwrap();
             let p = r.predict_clip(&loaded).unwrap();

@@ -28,6 +28,17 @@ ffmpeg -nostdin -hide_banner -loglevel error -y -i "$IN" -map_metadata -1 -c:a a
 # A codec symphonia cannot decode (Opus), generated, no third-party content.
 ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=0.5" -c:a libopus -b:a 24k "$D/formats/sine_440hz.opus"
 
+# Generated 0.25 s 440 Hz sines (no third-party content) in the other containers
+# ser_audio::discover lists, so a test proves each listed extension decodes. The AIFF is named
+# `.wav` on purpose: decoding recognises the container by content, not by name.
+S="sine=frequency=440:sample_rate=48000:duration=0.25"
+G=(ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "$S" -map_metadata -1 -fflags +bitexact -flags:a +bitexact)
+"${G[@]}" -c:a pcm_s16be -f aiff "$D/formats/sine_440hz_aiff.wav"
+"${G[@]}" -c:a pcm_s16le "$D/formats/sine_440hz.caf"
+"${G[@]}" -c:a flac "$D/formats/sine_440hz.mka"
+"${G[@]}" -c:a libvorbis -q:a 2 "$D/formats/sine_440hz.webm"
+"${G[@]}" -c:a aac -b:a 64k -f adts "$D/formats/sine_440hz.aac"
+
 # Broken files.
 python3 - "$D" <<'PY'
 import random, struct, sys

@@ -1,5 +1,6 @@
 //! Times `ser_audio::load` (decode + mono + resample to 22050 Hz, single thread) over every
-//! `.wav`/`.flac`/`.mp3`/`.ogg` file under a directory, e.g. the RAVDESS corpus copy:
+//! audio file under a directory ([`ser_audio::discover::audio_files`]), e.g. the RAVDESS corpus
+//! copy:
 //!
 //! ```sh
 //! cargo run --release -p ser-audio --example load_all -- "$SER_DATA_DIR/ravdess"
@@ -10,28 +11,9 @@
 //! With `--dump FILE OUT`, writes `load(FILE)` at 22050 Hz as raw little-endian f32 to OUT
 //! (used to compare against `librosa.load`).
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ser_audio::{load, LoadOptions};
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
-        if p.is_dir() {
-            collect(&p, out)?;
-        } else if matches!(
-            p.extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase)
-                .as_deref(),
-            Some("wav" | "flac" | "mp3" | "ogg")
-        ) {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,9 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = args
         .first()
         .ok_or("usage: load_all [--native] DIR | load_all --dump FILE OUT")?;
-    let mut files = Vec::new();
-    collect(Path::new(dir), &mut files)?;
-    files.sort();
+    let files = ser_audio::discover::audio_files(dir)?;
     let opts = if native {
         LoadOptions::native_rate()
     } else {

@@ -36,7 +36,7 @@ pub enum AudioError {
     },
 
     /// Opening or reading the file failed for a reason other than "not found".
-    #[error("{path}: I/O error: {source}")]
+    #[error("{path}: I/O error")]
     Io {
         /// The file (or the `name` given for a reader).
         path: PathBuf,

@@ -36,6 +36,9 @@
 //! AIFF, CAF, FLAC, MP1/2/3, Ogg Vorbis, AAC-LC (ADTS or MP4/M4A), ALAC, MKV/WebM with those
 //! codecs. Opus and others are recognised but not decodable ([`AudioError::UnsupportedCodec`]).
 //! The default audio track is decoded; for chained Ogg files only the first logical stream.
+//! The container is recognised by the file's content, not its name: an AIFF file named `.wav`
+//! decodes. [`discover`] holds the one list of audio file extensions (those a test proves
+//! decode) and the recursive walker the tools use to find audio files.
 //!
 //! # Samples
 //! Integer PCM is scaled as libsndfile/soundfile do (`i16 / 32768`, `i24 / 2^23`, `i32 / 2^31`,
@@ -63,6 +66,7 @@
 //! random and mutated WAV bytes to [`load_bytes`].
 
 mod decode;
+pub mod discover;
 mod error;
 mod resample;
 

@@ -2,18 +2,16 @@
 //! Skips, with a note, when the variable is unset.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 
 use ser_audio::{load, LoadOptions};
 
+use common::{data_dir, fixture};
+
 fn ravdess() -> Option<PathBuf> {
-    match std::env::var_os("SER_DATA_DIR") {
-        Some(d) => Some(PathBuf::from(d).join("ravdess")),
-        None => {
-            eprintln!("SER_DATA_DIR is not set: skipping the corpus checks");
-            None
-        }
-    }
+    data_dir().map(|d| d.join("ravdess"))
 }
 
 fn clip(root: &std::path::Path, name: &str) -> PathBuf {
@@ -53,10 +51,8 @@ fn corpus_quirks_as_documented() {
     .unwrap();
     assert_eq!(a.samples, b.samples);
     // The committed stereo fixture is that corpus file, unchanged.
-    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data/ravdess/03-01-02-01-01-02-01.flac");
     assert_eq!(
-        std::fs::read(fixture).unwrap(),
+        std::fs::read(fixture("ravdess/03-01-02-01-01-02-01.flac")).unwrap(),
         std::fs::read(clip(&root, "03-01-02-01-01-02-01")).unwrap()
     );
 }

@@ -125,7 +125,7 @@ pub enum CorpusError {
         path: PathBuf,
     },
     /// An I/O error on `path`.
-    #[error("{path}: {source}")]
+    #[error("{path}: I/O error")]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -134,7 +134,7 @@ pub enum CorpusError {
         source: std::io::Error,
     },
     /// Decoding or resampling failed.
-    #[error("{path}: {source}")]
+    #[error("loading audio {path}")]
     Audio {
         /// The audio file.
         path: PathBuf,
@@ -143,7 +143,7 @@ pub enum CorpusError {
         source: ser_audio::AudioError,
     },
     /// MFCC extraction failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: computing MFCC features")]
     Mfcc {
         /// The audio file.
         path: PathBuf,
@@ -182,10 +182,24 @@ pub enum CorpusError {
         reason: String,
     },
     /// (De)serialising a configuration failed.
-    #[error("json: {source}")]
+    #[error("invalid JSON")]
     Json {
         /// The underlying error.
         #[from]
         source: serde_json::Error,
     },
+}
+
+/// `e` and its causes, outermost first, joined by `": "`: the whole message with each cause
+/// once (the variants' messages leave their sources out). Used where an error is kept as text
+/// (failure and rejection reasons).
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }

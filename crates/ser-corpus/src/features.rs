@@ -166,7 +166,7 @@ pub struct Failure {
     pub path: PathBuf,
     /// Whether it was the simulated audio-video twin of the file.
     pub simulated_av_twin: bool,
-    /// The error's message.
+    /// The error's message with its causes (`a: b: c`).
     pub reason: String,
 }
 
@@ -327,7 +327,10 @@ pub fn extract_features(
         Some(p) => match read_cache(p, &config_json, n_mfcc) {
             Ok(Some(m)) => (m, CacheStatus::Loaded),
             Ok(None) => (HashMap::new(), CacheStatus::Missing),
-            Err(e) => (HashMap::new(), CacheStatus::Corrupt(e.to_string())),
+            Err(e) => (
+                HashMap::new(),
+                CacheStatus::Corrupt(crate::error::chain(&e)),
+            ),
         },
     };
 
@@ -378,7 +381,7 @@ pub fn extract_features(
                 failures.push(Failure {
                     path: item.path.clone(),
                     simulated_av_twin: item.simulated_av_twin,
-                    reason: e.to_string(),
+                    reason: crate::error::chain(&e),
                 })
             }
         }
@@ -622,7 +625,7 @@ pub fn find_duplicates(items: &[Item]) -> (Vec<Vec<PathBuf>>, Vec<Failure>) {
             Err(e) => failures.push(Failure {
                 path: item.path.clone(),
                 simulated_av_twin: false,
-                reason: e.to_string(),
+                reason: crate::error::chain(&e),
             }),
         }
     }

@@ -6,15 +6,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use ser_audio::discover::{self, SkipReason, Skipped, WalkOptions};
+
 use crate::corpora::{parse_path, parse_under, CorpusKind, ParsedName};
 use crate::{CorpusError, Emotion, Gender, Label, LabelSet};
 
-/// File extensions (lower-case, compared case-insensitively) treated as audio by [`scan`].
-/// `mp4` is included because RAVDESS audio-video files carry an audio track.
-pub const AUDIO_EXTENSIONS: [&str; 14] = [
-    "wav", "wave", "flac", "mp3", "ogg", "oga", "opus", "m4a", "mp4", "aac", "aif", "aiff", "caf",
-    "mka",
-];
+/// File extensions (lower-case, compared case-insensitively) treated as audio by [`scan`]:
+/// [`ser_audio::discover::AUDIO_EXTENSIONS`], the ones `ser-audio` decodes.
+pub use ser_audio::discover::AUDIO_EXTENSIONS;
 
 /// One labelled clip.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +95,7 @@ impl Item {
 pub struct Rejected {
     /// The file.
     pub path: PathBuf,
-    /// Why (the `Display` of the [`CorpusError`]).
+    /// Why: the [`CorpusError`] with its causes, or the walker's [`SkipReason`].
     pub reason: String,
 }
 
@@ -130,8 +129,11 @@ pub fn scan(dir: impl AsRef<Path>) -> Result<Corpus, CorpusError> {
     scan_with(dir, &ScanOptions::default())
 }
 
-/// Scans `dir` recursively. Items and rejected files come out sorted by path (byte order of
-/// the path components), so the result does not depend on the file system's listing order.
+/// Scans `dir` recursively with [`ser_audio::discover::walk`]. Items and rejected files come
+/// out sorted by path (byte order of the path components), so the result does not depend on
+/// the file system's listing order. Everything the walker passes over (files that are not
+/// audio, hidden entries, links to directories not followed, dangling links) is rejected with
+/// the walker's reason.
 ///
 /// # Errors
 /// See [`scan`].
@@ -146,19 +148,31 @@ pub fn scan_with(dir: impl AsRef<Path>, opts: &ScanOptions) -> Result<Corpus, Co
             path: dir.to_path_buf(),
         });
     }
-    let mut files = Vec::new();
+    let walk_opts = WalkOptions {
+        follow_dir_links: opts.follow_dir_links,
+    };
+    let found = discover::walk(dir, &walk_opts).map_err(|e| walk_error(dir, e))?;
+    let mut items = Vec::with_capacity(found.audio.len());
     let mut rejected = Vec::new();
-    walk(dir, opts, &mut files, &mut rejected)?;
-    files.sort();
-    let mut items = Vec::with_capacity(files.len());
-    for path in files {
+    for path in found.audio {
         match classify(&path, dir, opts.force) {
             Ok(item) => items.push(item),
             Err(e) => rejected.push(Rejected {
-                reason: e.to_string(),
+                reason: crate::error::chain(&e),
                 path,
             }),
         }
+    }
+    for Skipped { path, reason } in found.skipped {
+        let reason = match reason {
+            SkipReason::NotAudio { extension } => CorpusError::NotAudio {
+                path: path.clone(),
+                extension,
+            }
+            .to_string(),
+            other => other.to_string(),
+        };
+        rejected.push(Rejected { path, reason });
     }
     rejected.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Corpus { items, rejected })
@@ -182,17 +196,15 @@ pub fn open(path: impl AsRef<Path>, opts: &ScanOptions) -> Result<Corpus, Corpus
 
 /// [`CorpusError::NotAudio`] unless `path`'s extension is one of [`AUDIO_EXTENSIONS`].
 pub(crate) fn check_audio_extension(path: &Path) -> Result<(), CorpusError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if AUDIO_EXTENSIONS.contains(&ext.as_str()) {
+    if discover::is_audio_path(path) {
         Ok(())
     } else {
         Err(CorpusError::NotAudio {
             path: path.to_path_buf(),
-            extension: ext,
+            extension: path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default(),
         })
     }
 }
@@ -203,51 +215,16 @@ fn classify(path: &Path, root: &Path, force: Option<CorpusKind>) -> Result<Item,
     Ok(Item::from_name(path.to_path_buf(), name))
 }
 
-fn walk(
-    dir: &Path,
-    opts: &ScanOptions,
-    files: &mut Vec<PathBuf>,
-    rejected: &mut Vec<Rejected>,
-) -> Result<(), CorpusError> {
-    let io = |source| CorpusError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries = Vec::new();
-    for entry in fs::read_dir(dir).map_err(io)? {
-        entries.push(entry.map_err(io)?.path());
+/// The walker's I/O errors as [`CorpusError::Io`]; anything else it reports as
+/// [`CorpusError::Audio`] on `dir`.
+fn walk_error(dir: &Path, e: ser_audio::AudioError) -> CorpusError {
+    match e {
+        ser_audio::AudioError::Io { path, source } => CorpusError::Io { path, source },
+        other => CorpusError::Audio {
+            path: dir.to_path_buf(),
+            source: other,
+        },
     }
-    entries.sort();
-    for path in entries {
-        let link = fs::symlink_metadata(&path).map_err(|source| CorpusError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        // Follow links to see what they point at; a dangling link is a rejected file.
-        let meta = match fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                rejected.push(Rejected {
-                    reason: format!("unreadable: {e}"),
-                    path,
-                });
-                continue;
-            }
-        };
-        if meta.is_dir() {
-            if link.file_type().is_symlink() && !opts.follow_dir_links {
-                rejected.push(Rejected {
-                    reason: "symbolic link to a directory not followed".into(),
-                    path,
-                });
-            } else {
-                walk(&path, opts, files, rejected)?;
-            }
-        } else {
-            files.push(path);
-        }
-    }
-    Ok(())
 }
 
 impl Corpus {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum ModelError {
     /// Reading or writing a file failed.
-    #[error("I/O error on {path}: {source}")]
+    #[error("I/O error on {path}")]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -16,7 +16,7 @@ pub enum ModelError {
         source: std::io::Error,
     },
     /// A checkpoint JSON could not be parsed or written.
-    #[error("invalid checkpoint JSON {path}: {source}")]
+    #[error("invalid checkpoint JSON {path}")]
     Json {
         /// The file (or `<memory>` for bytes).
         path: PathBuf,
@@ -122,7 +122,7 @@ pub enum ModelError {
         reason: String,
     },
     /// An error inside candle.
-    #[error("candle: {0}")]
+    #[error(transparent)]
     Candle(#[from] candle_core::Error),
 }
 
