@@ -10,6 +10,7 @@ use candle_core::{Device, ModuleT, Tensor};
 use candle_nn::VarMap;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
+use ser_labels::LabelSet;
 
 use crate::checkpoint::{self, CheckpointMeta, Normalization, CONFIG_FILE};
 use crate::classifier::Classifier;
@@ -289,7 +290,7 @@ impl Trainer {
         model: ModelConfig,
         cfg: TrainConfig,
         features: ser_mfcc::MfccConfig,
-        labels: Vec<String>,
+        labels: LabelSet,
     ) -> Result<Self> {
         if cfg.batch_size == 0 {
             return Err(ModelError::Config {
@@ -329,6 +330,25 @@ impl Trainer {
             record,
             checkpoint_dir: None,
         })
+    }
+
+    /// A fresh run that starts from a trained model's weights instead of a random
+    /// initialisation (fine-tuning): the classifier's architecture, feature configuration,
+    /// labels and normalisation are kept (with `cfg.standardize` the first [`Trainer::fit`]
+    /// re-estimates the normalisation on its training data).
+    pub fn from_classifier(start: &Classifier, cfg: TrainConfig) -> Result<Self> {
+        let meta = start.meta();
+        let mut t = Trainer::new(
+            meta.model.clone(),
+            cfg,
+            meta.features.clone(),
+            meta.labels.clone(),
+        )?;
+        let weights = start.weights()?;
+        check_tensors(&meta.model, &weights)?;
+        restore(&t.vars, &weights)?;
+        t.meta.normalization = meta.normalization.clone();
+        Ok(t)
     }
 
     /// Save a resumable checkpoint into `dir` after every epoch.
