@@ -17,10 +17,10 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
+use ser::{Label, ModelChoice};
 use ser_corpus::features::{
     extract_features, AudioConfig, ExtractOptions, FeatureConfig, Progress,
 };
-use ser::{Label, ModelChoice};
 use ser_corpus::{CorpusKind, ScanOptions};
 use ser_models::Metrics;
 
@@ -104,10 +104,16 @@ fn main() -> Result<()> {
         }
     }
     for (label, n) in &lacking {
-        eprintln!("skipped {n} clips of class {label}: model {} has no such class", args.model);
+        eprintln!(
+            "skipped {n} clips of class {label}: model {} has no such class",
+            args.model
+        );
     }
     if truth.is_empty() {
-        bail!("none of the clips is of a class model {} knows ({labels})", args.model);
+        bail!(
+            "none of the clips is of a class model {} knows ({labels})",
+            args.model
+        );
     }
     let m = Metrics::compute(&truth, &pred, labels.len())?;
     if args.json {

@@ -42,9 +42,8 @@ use ser_corpus::features::{extract_features, AudioConfig, ExtractOptions, Featur
 use ser_corpus::split::{self, Side, SpeakerFoldConfig, StudySplitConfig};
 use ser_corpus::{CorpusKind, Item, ScanOptions};
 use ser_models::{
-    LabelSet,
-    Arch, Classifier, Dataset, EarlyStopping, EpochRecord, Metrics, OptimizerConfig, SeedModel,
-    TrainConfig, Trainer,
+    Arch, Classifier, Dataset, EarlyStopping, EpochRecord, LabelSet, Metrics, OptimizerConfig,
+    SeedModel, TrainConfig, Trainer,
 };
 use serde_json::{json, Value};
 

@@ -23,8 +23,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 use ndarray::Array2;
-use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
 use ser::{Label, LabelSet, ModelChoice};
+use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
 use ser_corpus::split::{self, Side, SpeakerFoldConfig, StratifiedConfig, StudySplitConfig};
 use ser_models::{Arch, Dataset, EarlyStopping, Metrics, OptimizerConfig, TrainConfig, Trainer};
 
@@ -79,7 +79,12 @@ struct Args {
 
 /// The feature rows of one split side whose clip has a feature row (`idx`) and a class of the
 /// model (`labels`, per feature row).
-fn rows(x: &Array2<f32>, labels: &[Option<usize>], idx: &[Option<usize>], side: &[usize]) -> Dataset {
+fn rows(
+    x: &Array2<f32>,
+    labels: &[Option<usize>],
+    idx: &[Option<usize>],
+    side: &[usize],
+) -> Dataset {
     let kept: Vec<(usize, usize)> = side
         .iter()
         .filter_map(|&i| idx[i])

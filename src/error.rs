@@ -115,8 +115,7 @@ impl Error {
             | Error::Features { input, .. }
             | Error::Inference { input, .. }
             | Error::OutputSize { input, .. } => Some(input),
-            Error::LoadModel { model, .. }
-            | Error::FeatureConfig { model, .. } => Some(model),
+            Error::LoadModel { model, .. } | Error::FeatureConfig { model, .. } => Some(model),
             Error::UnknownModel { actual } => Some(actual),
             Error::TimelineConfig { .. } => None,
         }

@@ -84,7 +84,8 @@ mod tests {
     #[test]
     fn ranked_top_and_lookup() {
         let study = Arc::new(LabelSet::study());
-        let p = Probabilities::new(study, vec![0.1, 0.05, 0.4, 0.05, 0.2, 0.1, 0.05, 0.05]).unwrap();
+        let p =
+            Probabilities::new(study, vec![0.1, 0.05, 0.4, 0.05, 0.2, 0.1, 0.05, 0.05]).unwrap();
         let happy = Label::from(Emotion::Happy);
         assert_eq!(p.top(), (&happy, 0.4));
         let r = p.ranked();

@@ -586,13 +586,14 @@ impl Recognizer {
             })?;
         let inference_time = start.elapsed();
         let actual = output.len();
-        let probabilities = Probabilities::new(Arc::clone(&self.labels), output).ok_or_else(|| {
-            Error::OutputSize {
-                input: input.to_string(),
-                expected: self.labels.len(),
-                actual,
-            }
-        })?;
+        let probabilities =
+            Probabilities::new(Arc::clone(&self.labels), output).ok_or_else(|| {
+                Error::OutputSize {
+                    input: input.to_string(),
+                    expected: self.labels.len(),
+                    actual,
+                }
+            })?;
         Ok((probabilities, features_time, inference_time))
     }
 }
@@ -637,7 +638,10 @@ mod tests {
             ("seed-d", Some(ModelChoice::Seed(SeedModel::D))),
             ("runs/b", Some(ModelChoice::Dir(PathBuf::from("runs/b")))),
             ("b", Some(ModelChoice::Dir(PathBuf::from("b")))),
-            ("./default", Some(ModelChoice::Dir(PathBuf::from("./default")))),
+            (
+                "./default",
+                Some(ModelChoice::Dir(PathBuf::from("./default"))),
+            ),
             ("seed-e", None),
             ("seed-", None),
             ("", None),

@@ -8,9 +8,7 @@ use std::path::PathBuf;
 use ndarray::Array2;
 use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig, Progress};
 use ser_corpus::split::{speaker_kfold, Side, SpeakerFoldConfig};
-use ser_models::{
-    Arch, Classifier, Dataset, Metrics, SeedModel, TrainConfig, Trainer,
-};
+use ser_models::{Arch, Classifier, Dataset, Metrics, SeedModel, TrainConfig, Trainer};
 
 fn data_dir() -> Option<PathBuf> {
     match std::env::var_os("SER_DATA_DIR") {

@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use ser::audio::{AudioError, LoadOptions};
-use ser::{Emotion, Error, Label, LabelSet, ModelChoice, Probabilities, Recognizer, SeedModel, TimelineConfig};
+use ser::{
+    Emotion, Error, Label, LabelSet, ModelChoice, Probabilities, Recognizer, SeedModel,
+    TimelineConfig,
+};
 
 fn data(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -46,7 +49,11 @@ fn predict_file_gives_a_distribution_and_its_argmax() {
         let best = p.ranked()[0];
         assert_eq!(best.0, &p.label, "{clip}");
         assert_eq!(best.1, p.confidence());
-        assert!(p.probabilities.values().iter().all(|&x| x <= p.confidence()));
+        assert!(p
+            .probabilities
+            .values()
+            .iter()
+            .all(|&x| x <= p.confidence()));
         assert_eq!(p.emotion(), p.label.emotion());
         assert!(
             p.duration > 3.0 && p.duration < 5.0,
@@ -318,10 +325,16 @@ fn a_model_with_its_own_three_labels_predicts_through_the_facade() {
     assert_eq!(p.ranked()[0], (&p.label, p.confidence()));
     assert_eq!(p.probability(&Label::from(Emotion::Happy)), None);
     let frustrated = Label::parse("frustrated").unwrap();
-    assert_eq!(p.probability(&frustrated), Some(p.probabilities.values()[0]));
+    assert_eq!(
+        p.probability(&frustrated),
+        Some(p.probabilities.values()[0])
+    );
 
     let v = serde_json::to_value(&p).unwrap();
-    assert_eq!(v["labels"], serde_json::json!(["frustrated", "neutral", "excited"]));
+    assert_eq!(
+        v["labels"],
+        serde_json::json!(["frustrated", "neutral", "excited"])
+    );
     let keys: Vec<&String> = v["probabilities"].as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 3);
     assert_eq!(v["emotion"], p.label.name());

@@ -9,8 +9,8 @@ use std::time::Instant;
 use candle_core::{Device, ModuleT, Tensor};
 use candle_nn::VarMap;
 use ndarray::{Array2, ArrayView2};
-use serde::{Deserialize, Serialize};
 use ser_labels::LabelSet;
+use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{self, CheckpointMeta, Normalization, CONFIG_FILE};
 use crate::classifier::Classifier;
@@ -337,16 +337,23 @@ impl Trainer {
     /// labels and normalisation are kept (with `cfg.standardize` the first [`Trainer::fit`]
     /// re-estimates the normalisation on its training data).
     pub fn from_classifier(start: &Classifier, cfg: TrainConfig) -> Result<Self> {
-        let meta = start.meta();
+        Self::from_weights(start.meta(), cfg, &start.weights()?)
+    }
+
+    /// A fresh run with `meta`'s model, features, labels and normalisation and these weights.
+    fn from_weights(
+        meta: &CheckpointMeta,
+        cfg: TrainConfig,
+        weights: &HashMap<String, Tensor>,
+    ) -> Result<Self> {
         let mut t = Trainer::new(
             meta.model.clone(),
             cfg,
             meta.features.clone(),
             meta.labels.clone(),
         )?;
-        let weights = start.weights()?;
-        check_tensors(&meta.model, &weights)?;
-        restore(&t.vars, &weights)?;
+        check_tensors(&meta.model, weights)?;
+        restore(&t.vars, weights)?;
         t.meta.normalization = meta.normalization.clone();
         Ok(t)
     }
@@ -371,17 +378,9 @@ impl Trainer {
                 path: jpath.clone(),
                 reason: "no training record: not a resumable checkpoint".into(),
             })?;
-        let cfg = record.config.clone();
-        let mut t = Trainer::new(
-            meta.model.clone(),
-            cfg,
-            meta.features.clone(),
-            meta.labels.clone(),
-        )?;
         let wpath = dir.join(checkpoint::WEIGHTS_FILE);
         let weights = checkpoint::load_weights(&checkpoint::read(&wpath)?, &wpath)?;
-        check_tensors(&meta.model, &weights)?;
-        restore(&t.vars, &weights)?;
+        let mut t = Self::from_weights(&meta, record.config.clone(), &weights)?;
         let spath = dir.join(TRAIN_STATE_FILE);
         let state = checkpoint::load_weights(&checkpoint::read(&spath)?, &spath)?;
         t.opt.load_state(&state, record.optimizer_steps)?;
@@ -393,7 +392,6 @@ impl Trainer {
             check_tensors(&meta.model, &best)?;
             t.best = Some(best);
         }
-        t.meta.normalization = meta.normalization.clone();
         t.record = record;
         t.checkpoint_dir = Some(dir.to_path_buf());
         Ok(t)

@@ -171,7 +171,14 @@ fn mismatched_and_truncated_checkpoints_fail_clearly() {
     assert!(matches!(e, ModelError::Checkpoint { .. }), "{e}");
     // The same class twice (a synonym counts as its emotion).
     let names = [
-        "neutral", "calm", "happy", "sad", "anger", "fearful", "angry", "surprised",
+        "neutral",
+        "calm",
+        "happy",
+        "sad",
+        "anger",
+        "fearful",
+        "angry",
+        "surprised",
     ];
     v["labels"] = serde_json::json!(names);
     let e = Classifier::from_bytes(&serde_json::to_vec(&v).unwrap(), w_b).unwrap_err();

@@ -3,8 +3,8 @@
 
 use ndarray::Array2;
 use ser_models::{
-    Arch, Classifier, Dataset, EarlyStopping, LrSchedule, ModelConfig, OptimizerConfig,
-    LabelSet, TrainConfig, Trainer,
+    Arch, Classifier, Dataset, EarlyStopping, LabelSet, LrSchedule, ModelConfig, OptimizerConfig,
+    TrainConfig, Trainer,
 };
 
 fn labels() -> LabelSet {
@@ -459,6 +459,8 @@ fn from_classifier_starts_from_its_weights() {
     let x: Vec<f32> = (0..40).map(|i| -20.0 + i as f32).collect();
     assert_eq!(same.predict(&x).unwrap(), start.predict(&x).unwrap());
     // A fresh trainer with the same seed does not reproduce the trained weights.
-    let fresh = trainer(Arch::B, TrainConfig::default()).classifier().unwrap();
+    let fresh = trainer(Arch::B, TrainConfig::default())
+        .classifier()
+        .unwrap();
     assert_ne!(fresh.predict(&x).unwrap(), start.predict(&x).unwrap());
 }
