@@ -12,8 +12,10 @@
 //! - `GET /api/models` -> `{"default": "default", "max_upload_bytes": n, "models": [{"id",
 //!   "name", "description"}]}`
 //! - `POST /api/predict?model=seed-b&timeline=1&name=clip.wav` with the raw file as the body ->
-//!   `{"file", "model", "emotion", "confidence", "probabilities": {"neutral": p, ... all 8},
-//!   "duration_s", "timings_ms": {"decode", "features", "inference"}, "timeline"?: {...}}`.
+//!   `{"file", "model", "emotion", "confidence", "probabilities": {"neutral": p, ... every label
+//!   of the model}, "labels": [...], "duration_s", "timings_ms": {"decode", "features",
+//!   "inference"}, "timeline"?: {...}}` (`labels` in the model's order; the page draws a bar per
+//!   label, so a checkpoint with its own classes works too).
 //!   Errors are `{"error": message}` with 400 (no body / bad query), 404 (unknown model),
 //!   413 (over `--max-upload-mb`), 415 (not a decodable audio file), 422 (decodable but no
 //!   usable audio), 500 (model failure).
@@ -49,10 +51,11 @@ struct Args {
     /// Worker threads handling requests.
     #[arg(long, default_value_t = 4)]
     threads: usize,
-    /// Also offer this checkpoint directory (model.json + model.safetensors) in the model
-    /// menu, e.g. one written by the train example. Repeatable.
-    #[arg(long = "model", value_name = "DIR")]
-    extra_models: Vec<std::path::PathBuf>,
+    /// Also offer this model in the menu: a checkpoint directory (model.json +
+    /// model.safetensors), e.g. one written by the train example (default and seed-a .. seed-d
+    /// are always offered). Repeatable.
+    #[arg(long = "model", value_name = "MODEL")]
+    extra_models: Vec<ModelChoice>,
 }
 
 /// The models, loaded once and shared by the workers.
@@ -146,8 +149,13 @@ fn main() -> anyhow::Result<()> {
         args.max_upload_mb
     );
     let mut entries = Vec::new();
-    let extra = args.extra_models.iter().cloned().map(ModelChoice::Dir);
-    for choice in ModelChoice::BUILTIN.into_iter().chain(extra) {
+    let mut choices = ModelChoice::BUILTIN.to_vec();
+    for choice in args.extra_models {
+        if !choices.contains(&choice) {
+            choices.push(choice);
+        }
+    }
+    for choice in choices {
         let recognizer = Recognizer::from_choice(&choice)?;
         entries.push((choice, Mutex::new(recognizer)));
     }

@@ -12,9 +12,9 @@
 //! (RAVDESS, CC BY-NC-SA 4.0; SAVEE) are classified.
 //!
 //! Output: a table (file, emotion, confidence, top 3), or with `--json` one object per file per
-//! line: `{"file", "emotion", "confidence", "probabilities": {"neutral": p, ... all 8},
-//! "duration_s", "timings_ms"}` (+ `"timeline"` with `--timeline`), or `{"file", "error"}` for a
-//! file that failed. The exit code is 1 when any file failed.
+//! line: `{"file", "emotion", "confidence", "probabilities": {"neutral": p, ... every label of
+//! the model}, "labels": [...], "duration_s", "timings_ms"}` (+ `"timeline"` with `--timeline`),
+//! or `{"file", "error"}` for a file that failed. The exit code is 1 when any file failed.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -29,8 +29,8 @@ use serde::Serialize;
 /// Show a progress bar for at least this many files (on a terminal only).
 const PROGRESS_MIN_FILES: usize = 20;
 
-/// Classify audio files by emotion (neutral, calm, happy, sad, angry, fearful, disgust,
-/// surprised).
+/// Classify audio files by emotion (the study's models: neutral, calm, happy, sad, angry,
+/// fearful, disgust, surprised; a checkpoint may have its own labels).
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
@@ -167,8 +167,8 @@ fn run() -> anyhow::Result<bool> {
                                 "  {:>6.1}–{:<6.1} s  {:<9}  {:>5.1}%",
                                 w.start,
                                 w.end,
-                                w.emotion.name(),
-                                100.0 * w.probabilities[w.emotion.index()]
+                                w.label.name(),
+                                100.0 * w.confidence()
                             ))?;
                         }
                     }
@@ -232,12 +232,12 @@ fn table_row(name: &str, width: usize, p: &Prediction) -> String {
         .ranked()
         .iter()
         .take(3)
-        .map(|(e, q)| format!("{e} {:.0}%", 100.0 * q))
+        .map(|(l, q)| format!("{l} {:.0}%", 100.0 * q))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
         "{name:<width$}  {:<9}  {:>5.1}%  {top3}",
-        p.emotion.name(),
+        p.label.name(),
         100.0 * p.confidence()
     )
 }

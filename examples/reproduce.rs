@@ -45,8 +45,8 @@ use ser_corpus::features::{extract_features, AudioConfig, ExtractOptions, Featur
 use ser_corpus::split::{self, Side, SpeakerFoldConfig, StudySplitConfig};
 use ser_corpus::{CorpusKind, Item, ScanOptions};
 use ser_models::{
-    Arch, Classifier, Dataset, EarlyStopping, EpochRecord, Metrics, OptimizerConfig, SeedModel,
-    TrainConfig, Trainer, EMOTION_LABELS,
+    Arch, Classifier, Dataset, EarlyStopping, EpochRecord, LabelSet, Metrics, OptimizerConfig,
+    SeedModel, TrainConfig, Trainer,
 };
 use serde_json::{json, Value};
 
@@ -134,7 +134,7 @@ impl FeatureTable {
         Ok(Dataset::new(
             x,
             kept.iter().map(|&(_, l)| l).collect(),
-            EMOTION_LABELS.len(),
+            labels().len(),
         )?)
     }
 }
@@ -211,8 +211,8 @@ struct TaskResult {
     history: Vec<EpochRecord>,
 }
 
-fn labels() -> Vec<String> {
-    EMOTION_LABELS.iter().map(|s| s.to_string()).collect()
+fn labels() -> LabelSet {
+    LabelSet::study()
 }
 
 fn train_config(
@@ -238,7 +238,7 @@ fn train_config(
 
 fn eval(model: &Classifier, ds: &Dataset) -> Result<Metrics> {
     let pred = ser_models::predict_classes(model, ds.features())?;
-    Ok(Metrics::compute(ds.labels(), &pred, EMOTION_LABELS.len())?)
+    Ok(Metrics::compute(ds.labels(), &pred, labels().len())?)
 }
 
 fn run_task(t: &Task, a: &Args, fcfg: &FeatureConfig) -> Result<TaskResult> {
@@ -311,14 +311,15 @@ const SEEDS: [SeedModel; 4] = [SeedModel::A, SeedModel::B, SeedModel::C, SeedMod
 fn seed_eval(model: &Classifier, items: &[&Item], table: &FeatureTable) -> Result<Metrics> {
     let ds = table.dataset(items)?;
     let names = model.labels();
+    let onto = labels().map_onto(names);
     let truth: Vec<usize> = ds
         .labels()
         .iter()
         .map(|&l| {
-            names
-                .iter()
-                .position(|n| n == EMOTION_LABELS[l])
-                .with_context(|| format!("seed model lacks class {}", EMOTION_LABELS[l]))
+            onto.get(l)
+                .copied()
+                .flatten()
+                .with_context(|| format!("seed model lacks class {l}"))
         })
         .collect::<Result<_>>()?;
     let pred = ser_models::predict_classes(model, ds.features())?;

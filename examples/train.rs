@@ -4,7 +4,13 @@
 //! cargo run --release --example train -- --model b --data /work/shared/data/ravdess \
 //!     [--protocol study|study-twins|stratified|speaker-fold] [--fold K] [--epochs N] \
 //!     [--batch-size N] [--seed N] [--standardize] [--patience N] [--cache DIR] --out DIR
+//! cargo run --release --example train -- --init seed-b|default|DIR --data ... --out DIR
 //! ```
+//!
+//! `--model` picks an architecture trained from a seeded random start with the study's eight
+//! labels; `--init` (parsed like every tool's `--model`: `ser::ModelChoice`) starts from a
+//! trained model's weights instead, keeping its architecture, labels, feature configuration and
+//! normalisation (fine-tuning). Clips of a class the model lacks are left out.
 //!
 //! Writes the checkpoint (`model.json`, `model.safetensors`) and `history.{svg,png}` (loss and
 //! accuracy per epoch) and `confusion.{svg,png}` (test side) into `--out`, prints the test
@@ -20,11 +26,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 use ndarray::Array2;
+use ser::{LabelSet, ModelChoice};
 use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
 use ser_corpus::split::{self, Side, SpeakerFoldConfig, StratifiedConfig, StudySplitConfig};
-use ser_models::{
-    Arch, Dataset, EarlyStopping, Metrics, OptimizerConfig, TrainConfig, Trainer, EMOTION_LABELS,
-};
+use ser_models::{Arch, Dataset, EarlyStopping, Metrics, OptimizerConfig, TrainConfig, Trainer};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ProtocolArg {
@@ -40,9 +45,13 @@ enum ProtocolArg {
 
 #[derive(Debug, Parser)]
 struct Args {
-    /// Architecture: a, b, c or d.
+    /// Architecture to train from a random start: a, b, c or d.
+    #[arg(long, required_unless_present = "init", conflicts_with = "init")]
+    model: Option<Arch>,
+    /// Start from this trained model instead: default, seed-a .. seed-d, or a checkpoint
+    /// directory.
     #[arg(long)]
-    model: Arch,
+    init: Option<ModelChoice>,
     /// Corpus directory (RAVDESS layout).
     #[arg(long)]
     data: PathBuf,
@@ -71,22 +80,35 @@ struct Args {
     out: PathBuf,
 }
 
-fn rows(x: &Array2<f32>, labels: &[usize], idx: &[Option<usize>], side: &[usize]) -> Dataset {
-    let kept: Vec<usize> = side.iter().filter_map(|&i| idx[i]).collect();
+/// The feature rows of one split side whose clip has a feature row (`idx`) and a class of the
+/// model (`labels`, per feature row).
+fn rows(
+    x: &Array2<f32>,
+    labels: &[Option<usize>],
+    idx: &[Option<usize>],
+    side: &[usize],
+    n_classes: usize,
+) -> Dataset {
+    let kept: Vec<(usize, usize)> = side
+        .iter()
+        .filter_map(|&i| idx[i])
+        .filter_map(|j| labels[j].map(|l| (j, l)))
+        .collect();
     let mut out = Array2::zeros((kept.len(), x.ncols()));
-    for (r, &j) in kept.iter().enumerate() {
+    for (r, &(j, _)) in kept.iter().enumerate() {
         out.row_mut(r).assign(&x.row(j));
     }
-    Dataset::new(
-        out,
-        kept.iter().map(|&j| labels[j]).collect(),
-        EMOTION_LABELS.len(),
-    )
-    .unwrap()
+    Dataset::new(out, kept.iter().map(|&(_, l)| l).collect(), n_classes).unwrap()
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    let start = args.init.as_ref().map(ModelChoice::load).transpose()?;
+    let arch = match (&start, args.model) {
+        (Some(c), _) => c.model_config().arch(),
+        (None, Some(arch)) => arch,
+        (None, None) => bail!("give --model or --init"),
+    };
     let corpus = ser_corpus::scan(&args.data)
         .with_context(|| format!("scanning {}", args.data.display()))?;
     if corpus.items.is_empty() {
@@ -115,7 +137,13 @@ fn main() -> Result<()> {
                 .with_context(|| format!("no fold {}", args.fold))?
         }
     };
-    let fcfg = FeatureConfig::study();
+    let fcfg = match &start {
+        Some(c) => FeatureConfig {
+            mfcc: c.feature_config().clone(),
+            ..FeatureConfig::study()
+        },
+        None => FeatureConfig::study(),
+    };
     let feats = extract_features(
         &split.items,
         &fcfg,
@@ -136,10 +164,40 @@ fn main() -> Result<()> {
             j += 1;
         }
     }
-    let labels = feats.labels()?;
-    let train = rows(&feats.x, &labels, &idx, split.indices(Side::Train));
-    let val = rows(&feats.x, &labels, &idx, split.indices(Side::Validation));
-    let test = rows(&feats.x, &labels, &idx, split.indices(Side::Test));
+    // Each feature row's class index in the model's labels (None: a class it lacks).
+    let names = start
+        .as_ref()
+        .map_or_else(LabelSet::study, |c| c.labels().clone());
+    let labels: Vec<Option<usize>> = feats
+        .items
+        .iter()
+        .map(|it| names.index_of(&it.label))
+        .collect();
+    let lacking = labels.iter().filter(|l| l.is_none()).count();
+    if lacking > 0 {
+        eprintln!("left out {lacking} clips of classes the model lacks ({names})");
+    }
+    let train = rows(
+        &feats.x,
+        &labels,
+        &idx,
+        split.indices(Side::Train),
+        names.len(),
+    );
+    let val = rows(
+        &feats.x,
+        &labels,
+        &idx,
+        split.indices(Side::Validation),
+        names.len(),
+    );
+    let test = rows(
+        &feats.x,
+        &labels,
+        &idx,
+        split.indices(Side::Test),
+        names.len(),
+    );
     eprintln!(
         "{:?}: train {} / validation {} / test {}",
         args.protocol,
@@ -152,7 +210,7 @@ fn main() -> Result<()> {
         epochs: args.epochs,
         batch_size: args.batch_size,
         seed: args.seed,
-        optimizer: OptimizerConfig::study(args.model),
+        optimizer: OptimizerConfig::study(arch),
         standardize: args.standardize,
         early_stopping: args.patience.map(|patience| EarlyStopping {
             patience,
@@ -160,13 +218,10 @@ fn main() -> Result<()> {
         }),
         ..TrainConfig::default()
     };
-    let names: Vec<String> = EMOTION_LABELS.iter().map(|s| s.to_string()).collect();
-    let mut trainer = Trainer::new(
-        args.model.default_config(),
-        cfg,
-        fcfg.mfcc.clone(),
-        names.clone(),
-    )?;
+    let mut trainer = match &start {
+        Some(c) => Trainer::from_classifier(c, cfg)?,
+        None => Trainer::new(arch.default_config(), cfg, fcfg.mfcc.clone(), names.clone())?,
+    };
     let bar = indicatif::ProgressBar::new(args.epochs as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -175,7 +230,7 @@ fn main() -> Result<()> {
         .unwrap()
         .progress_chars("=> "),
     );
-    bar.set_prefix(format!("model {}", args.model));
+    bar.set_prefix(format!("model {arch}"));
     let description = format!(
         "{} {:?} fold {}",
         args.data.display(),
@@ -197,7 +252,7 @@ fn main() -> Result<()> {
     std::fs::create_dir_all(&args.out)?;
     trainer.save(&args.out)?;
     let model = trainer.classifier()?;
-    let title = format!("Model_{:?} ({:?})", args.model, args.protocol);
+    let title = format!("Model_{arch:?} ({:?})", args.protocol);
     for ext in ["svg", "png"] {
         ser_models::plot::plot_history(
             &trainer.record().history,

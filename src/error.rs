@@ -57,7 +57,7 @@ pub enum Error {
     OutputSize {
         /// The input.
         input: String,
-        /// 8.
+        /// The number of the model's labels.
         expected: usize,
         /// What the model returned.
         actual: usize,
@@ -70,17 +70,6 @@ pub enum Error {
         /// What `ser-models` reported.
         #[source]
         source: ModelError,
-    },
-    /// The model's labels are not the eight emotions (each exactly once).
-    #[error(
-        "model {model}: labels: expected the 8 emotion names {:?} in any order, got {actual:?}",
-        ser_corpus::Emotion::STUDY.map(ser_corpus::Emotion::name)
-    )]
-    Labels {
-        /// The model's name.
-        model: String,
-        /// The labels the model carries.
-        actual: Vec<String>,
     },
     /// The model's feature configuration cannot build an MFCC extractor.
     #[error("model {model}: invalid feature configuration")]
@@ -117,9 +106,7 @@ impl Error {
             | Error::Features { input, .. }
             | Error::Inference { input, .. }
             | Error::OutputSize { input, .. } => Some(input),
-            Error::LoadModel { model, .. }
-            | Error::Labels { model, .. }
-            | Error::FeatureConfig { model, .. } => Some(model),
+            Error::LoadModel { model, .. } | Error::FeatureConfig { model, .. } => Some(model),
             Error::UnknownModel { actual } => Some(actual),
             Error::TimelineConfig { .. } => None,
         }

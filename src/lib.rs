@@ -1,33 +1,41 @@
 //! # ser — speech emotion recognition in Rust
 //!
 //! Facade crate: re-exports the workspace's library crates and adds [`Recognizer`], which turns
-//! an audio file, in-memory bytes or samples into an [`Emotion`] with all eight probabilities.
+//! an audio file, in-memory bytes or samples into the most probable [`Label`] (an [`Emotion`]
+//! for the study's models) with the probabilities of all the model's labels ([`LabelSet`]: any
+//! number of classes).
 //!
+//! - [`labels`]: [`Emotion`], [`Label`] and [`LabelSet`] ([`ser_labels`]).
 //! - [`audio`]: decoding and resampling ([`ser_audio`]).
 //! - [`mfcc`]: the librosa-compatible MFCC frontend ([`ser_mfcc`]).
-//! - [`corpus`]: corpora, labels, splits and cached features ([`ser_corpus`]).
+//! - `corpus`: corpora, splits and cached features (`ser_corpus`; with the default cargo
+//!   feature `corpus`; inference does not need it).
 //! - [`models`]: the candle models, training and evaluation ([`ser_models`]).
 //!
 //! ```no_run
 //! let mut recognizer = ser::Recognizer::try_default()?; // the embedded default model
 //! let p = recognizer.predict_file("tests/data/ravdess/03-01-01-01-01-01-01.wav")?;
-//! for (emotion, probability) in p.ranked().iter().take(3) {
-//!     println!("{emotion}: {probability:.3}");
+//! for (label, probability) in p.ranked().iter().take(3) {
+//!     println!("{label}: {probability:.3}");
 //! }
 //! # Ok::<(), ser::Error>(())
 //! ```
 
 pub use ser_audio as audio;
+#[cfg(feature = "corpus")]
 pub use ser_corpus as corpus;
+pub use ser_labels as labels;
 pub use ser_mfcc as mfcc;
 pub use ser_models as models;
 
 mod error;
+mod probabilities;
 mod recognizer;
 mod timeline;
 
 pub use error::Error;
+pub use probabilities::Probabilities;
 pub use recognizer::{Clip, ModelChoice, Prediction, Recognizer, Timings};
-pub use ser_corpus::Emotion;
+pub use ser_labels::{Emotion, Label, LabelSet};
 pub use ser_models::SeedModel;
 pub use timeline::{window_spans, Timeline, TimelineConfig, TimelineWindow};

@@ -1,18 +1,20 @@
 //! [`Recognizer`]: audio loading + MFCC features + a classifier, from a file, bytes or samples to
-//! an [`Emotion`] with probabilities.
+//! the most probable [`Label`] with the probabilities of all the model's labels.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ser_audio::LoadOptions;
-use ser_corpus::Emotion;
+use ser_labels::{Emotion, Label, LabelSet};
 use ser_mfcc::{Mfcc, MfccConfig};
 use ser_models::{Classifier, SeedModel};
-use serde::ser::{SerializeMap, SerializeStruct};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
+use crate::probabilities::Probabilities;
 use crate::timeline::{window_spans, Timeline, TimelineConfig, TimelineWindow};
 use crate::Error;
 
@@ -30,10 +32,12 @@ const DEFAULT_WEIGHTS: &[u8] = include_bytes!(concat!(
 /// Name used in errors for audio given as samples rather than a file.
 const SAMPLES_INPUT: &str = "<samples>";
 
-/// Which model a [`Recognizer`] uses, as named on command lines and in the demo's API.
+/// Which model to use, as named on command lines and in the demo's API: the one parser of model
+/// names for every tool (predict, evaluate, train's starting point, the demo).
 ///
 /// Parsed from (and displayed as) `default`, `seed-a` .. `seed-d` (case-insensitive), or any
-/// other string as a checkpoint directory.
+/// other string as a checkpoint directory. Load it with [`Recognizer::from_choice`] or, for the
+/// bare classifier, [`ModelChoice::load`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelChoice {
     /// The model embedded in the library (`models/default/`).
@@ -73,6 +77,19 @@ impl ModelChoice {
             }
             ModelChoice::Dir(dir) => format!("Checkpoint {}", dir.display()),
         }
+    }
+
+    /// Loads the classifier this names (embedded bytes, a seed model or a checkpoint directory).
+    pub fn load(&self) -> Result<Classifier, Error> {
+        let loaded = match self {
+            ModelChoice::Default => Classifier::from_bytes(DEFAULT_CONFIG, DEFAULT_WEIGHTS),
+            ModelChoice::Seed(which) => Classifier::seed(*which),
+            ModelChoice::Dir(dir) => Classifier::from_dir(dir),
+        };
+        loaded.map_err(|source| Error::LoadModel {
+            model: self.to_string(),
+            source,
+        })
     }
 }
 
@@ -131,11 +148,10 @@ impl Timings {
 /// The result of classifying one clip.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
-    /// The most probable emotion.
-    pub emotion: Emotion,
-    /// Probability of each emotion, indexed by [`Emotion::index`] (neutral, calm, happy, sad,
-    /// angry, fearful, disgust, surprised); sums to 1.
-    pub probabilities: [f32; 8],
+    /// The most probable of the model's labels (the first in label order on ties).
+    pub label: Label,
+    /// The probability of each of the model's labels, in its label order; sums to 1.
+    pub probabilities: Probabilities,
     /// Length of the analysed audio in seconds.
     pub duration: f64,
     /// Time spent per stage.
@@ -143,32 +159,29 @@ pub struct Prediction {
 }
 
 impl Prediction {
-    /// The probability of the predicted emotion.
+    /// The predicted label as a known emotion (`None` for a model's own class names).
+    pub fn emotion(&self) -> Option<Emotion> {
+        self.label.emotion()
+    }
+
+    /// The probability of the predicted label.
     pub fn confidence(&self) -> f32 {
-        self.probability(self.emotion)
+        self.probability(&self.label).unwrap_or(0.0)
     }
 
-    /// The probability of `emotion`.
-    pub fn probability(&self, emotion: Emotion) -> f32 {
-        self.probabilities[emotion.index()]
+    /// The probability of `label`; `None` when the model has no such class.
+    pub fn probability(&self, label: &Label) -> Option<f32> {
+        self.probabilities.get(label)
     }
 
-    /// All eight emotions with their probabilities, most probable first.
-    pub fn ranked(&self) -> [(Emotion, f32); 8] {
-        ranked(&self.probabilities)
+    /// The model's labels, in its output order.
+    pub fn labels(&self) -> &LabelSet {
+        self.probabilities.labels()
     }
-}
 
-/// Serializes as a JSON object `{"neutral": p, "calm": p, ...}` in [`Emotion`] order.
-pub(crate) struct ProbabilityMap<'a>(pub(crate) &'a [f32; 8]);
-
-impl Serialize for ProbabilityMap<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(8))?;
-        for e in Emotion::STUDY {
-            map.serialize_entry(e.name(), &self.0[e.index()])?;
-        }
-        map.end()
+    /// All the model's labels with their probabilities, most probable first.
+    pub fn ranked(&self) -> Vec<(&Label, f32)> {
+        self.probabilities.ranked()
     }
 }
 
@@ -189,28 +202,20 @@ impl Serialize for Timings {
 }
 
 impl Serialize for Prediction {
-    /// `{"emotion": "angry", "confidence": p, "probabilities": {"neutral": p, ... all 8},
-    /// "duration_s": s, "timings_ms": {"decode", "features", "inference"}}`.
+    /// `{"emotion": "angry", "confidence": p, "probabilities": {"neutral": p, ... every label},
+    /// "labels": ["neutral", ...], "duration_s": s, "timings_ms": {"decode", "features",
+    /// "inference"}}`; `probabilities` and `labels` in the model's label order, `emotion` is the
+    /// predicted label's name.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Prediction", 5)?;
-        s.serialize_field("emotion", &self.emotion)?;
+        let mut s = serializer.serialize_struct("Prediction", 6)?;
+        s.serialize_field("emotion", &self.label)?;
         s.serialize_field("confidence", &self.confidence())?;
-        s.serialize_field("probabilities", &ProbabilityMap(&self.probabilities))?;
+        s.serialize_field("probabilities", &self.probabilities)?;
+        s.serialize_field("labels", self.labels())?;
         s.serialize_field("duration_s", &self.duration)?;
         s.serialize_field("timings_ms", &self.timings)?;
         s.end()
     }
-}
-
-fn ranked(probabilities: &[f32; 8]) -> [(Emotion, f32); 8] {
-    let mut out = Emotion::STUDY.map(|e| (e, probabilities[e.index()]));
-    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.index().cmp(&b.0.index())));
-    out
-}
-
-/// The emotion with the highest probability (the first on ties).
-fn argmax(probabilities: &[f32; 8]) -> Emotion {
-    ranked(probabilities)[0].0
 }
 
 /// Decoded audio ready for a [`Recognizer`]: mono, at the model's feature sample rate.
@@ -239,7 +244,7 @@ impl Clip {
 /// ```no_run
 /// let mut recognizer = ser::Recognizer::try_default()?;
 /// let prediction = recognizer.predict_file("clip.wav")?;
-/// println!("{} ({:.0} %)", prediction.emotion, 100.0 * prediction.confidence());
+/// println!("{} ({:.0} %)", prediction.label, 100.0 * prediction.confidence());
 /// # Ok::<(), ser::Error>(())
 /// ```
 ///
@@ -252,8 +257,8 @@ pub struct Recognizer {
     load: LoadOptions,
     mfcc: Mfcc,
     classifier: Classifier,
-    /// `order[i]` = the [`Emotion::index`] of the classifier's output `i`.
-    order: [usize; 8],
+    /// The classifier's labels, shared by every prediction.
+    labels: Arc<LabelSet>,
     timeline: TimelineConfig,
 }
 
@@ -282,54 +287,30 @@ impl Default for Recognizer {
 impl Recognizer {
     /// The model embedded in the library (`models/default/` at build time): no file needed.
     pub fn try_default() -> Result<Self, Error> {
-        let classifier =
-            Classifier::from_bytes(DEFAULT_CONFIG, DEFAULT_WEIGHTS).map_err(|source| {
-                Error::LoadModel {
-                    model: ModelChoice::Default.to_string(),
-                    source,
-                }
-            })?;
-        Self::with_classifier(ModelChoice::Default, classifier)
+        Self::from_choice(&ModelChoice::Default)
     }
 
     /// One of the study's four released models (embedded in `ser-models`).
     pub fn seed(which: SeedModel) -> Result<Self, Error> {
-        let choice = ModelChoice::Seed(which);
-        let classifier = Classifier::seed(which).map_err(|source| Error::LoadModel {
-            model: choice.to_string(),
-            source,
-        })?;
-        Self::with_classifier(choice, classifier)
+        Self::from_choice(&ModelChoice::Seed(which))
     }
 
     /// A checkpoint directory holding `model.json` and `model.safetensors`.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self, Error> {
-        let choice = ModelChoice::Dir(dir.as_ref().to_path_buf());
-        let classifier = Classifier::from_dir(dir.as_ref()).map_err(|source| Error::LoadModel {
-            model: choice.to_string(),
-            source,
-        })?;
-        Self::with_classifier(choice, classifier)
+        Self::from_choice(&ModelChoice::Dir(dir.as_ref().to_path_buf()))
     }
 
     /// The model named by `choice`.
     pub fn from_choice(choice: &ModelChoice) -> Result<Self, Error> {
-        match choice {
-            ModelChoice::Default => Self::try_default(),
-            ModelChoice::Seed(which) => Self::seed(*which),
-            ModelChoice::Dir(dir) => Self::from_dir(dir),
-        }
+        Self::with_classifier(choice.clone(), choice.load()?)
     }
 
-    /// Wraps an already loaded classifier; `choice` names it in errors and [`Self::model`].
+    /// Wraps an already loaded classifier with any labels; `choice` names it in errors and
+    /// [`Self::model`].
     ///
-    /// Fails when the classifier's labels are not the eight emotion names or its feature
-    /// configuration is invalid.
+    /// Fails when its feature configuration cannot build an MFCC extractor.
     pub fn with_classifier(choice: ModelChoice, classifier: Classifier) -> Result<Self, Error> {
-        let order = label_order(classifier.labels()).ok_or_else(|| Error::Labels {
-            model: choice.to_string(),
-            actual: classifier.labels().to_vec(),
-        })?;
+        let labels = Arc::new(classifier.labels().clone());
         let feature_config: MfccConfig = classifier.feature_config().clone();
         let sample_rate = feature_config.sample_rate;
         let mfcc = Mfcc::new(feature_config).map_err(|source| Error::FeatureConfig {
@@ -345,7 +326,7 @@ impl Recognizer {
             load,
             mfcc,
             classifier,
-            order,
+            labels,
             timeline: TimelineConfig::default(),
         })
     }
@@ -358,6 +339,11 @@ impl Recognizer {
     /// The classifier.
     pub fn classifier(&self) -> &Classifier {
         &self.classifier
+    }
+
+    /// The model's labels, in its output order (every [`Prediction`] names these).
+    pub fn labels(&self) -> &LabelSet {
+        &self.labels
     }
 
     /// The MFCC configuration the model was trained with.
@@ -497,7 +483,7 @@ impl Recognizer {
     pub fn predict_clip(&mut self, clip: &Clip) -> Result<Prediction, Error> {
         let (probabilities, features, inference) = self.classify(&clip.name, &clip.samples)?;
         Ok(Prediction {
-            emotion: argmax(&probabilities),
+            label: probabilities.top().0.clone(),
             probabilities,
             duration: clip.duration(),
             timings: Timings {
@@ -537,11 +523,12 @@ impl Recognizer {
             windows.push(TimelineWindow {
                 start: span.start as f64 / rate,
                 end: span.end as f64 / rate,
-                emotion: argmax(&probabilities),
+                label: probabilities.top().0.clone(),
                 probabilities,
             });
         }
         Ok(Timeline {
+            labels: Arc::clone(&self.labels),
             config: self.timeline,
             duration: clip.duration(),
             windows,
@@ -567,13 +554,13 @@ impl Recognizer {
             .to_vec())
     }
 
-    /// Mean-MFCC features and the model's probabilities (reordered to [`Emotion`] order), with
-    /// the time of both stages.
+    /// Mean-MFCC features and the model's probabilities (in its label order), with the time of
+    /// both stages.
     fn classify(
         &mut self,
         input: &str,
         samples: &[f32],
-    ) -> Result<([f32; 8], Duration, Duration), Error> {
+    ) -> Result<(Probabilities, Duration, Duration), Error> {
         if samples.is_empty() {
             return Err(Error::Empty {
                 input: input.to_string(),
@@ -598,45 +585,22 @@ impl Recognizer {
                 source,
             })?;
         let inference_time = start.elapsed();
-        if output.len() != 8 {
-            return Err(Error::OutputSize {
-                input: input.to_string(),
-                expected: 8,
-                actual: output.len(),
-            });
-        }
-        let mut probabilities = [0.0f32; 8];
-        for (i, p) in output.into_iter().enumerate() {
-            probabilities[self.order[i]] = p;
-        }
+        let actual = output.len();
+        let probabilities =
+            Probabilities::new(Arc::clone(&self.labels), output).ok_or_else(|| {
+                Error::OutputSize {
+                    input: input.to_string(),
+                    expected: self.labels.len(),
+                    actual,
+                }
+            })?;
         Ok((probabilities, features_time, inference_time))
     }
-}
-
-/// Maps a model's label list to emotion indices; `None` unless it names each emotion once.
-fn label_order(labels: &[String]) -> Option<[usize; 8]> {
-    if labels.len() != 8 {
-        return None;
-    }
-    let mut order = [0usize; 8];
-    let mut seen = [false; 8];
-    for (i, label) in labels.iter().enumerate() {
-        let e: Emotion = label.trim().to_ascii_lowercase().parse().ok()?;
-        if std::mem::replace(&mut seen[e.index()], true) {
-            return None;
-        }
-        order[i] = e.index();
-    }
-    Some(order)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn labels(names: &[&str]) -> Vec<String> {
-        names.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn embedded_default_model_loads() {
@@ -659,51 +623,44 @@ mod tests {
     }
 
     #[test]
-    fn label_order_accepts_any_permutation_and_rejects_others() {
-        let names = Emotion::STUDY.map(Emotion::name);
-        assert_eq!(label_order(&labels(&names)), Some([0, 1, 2, 3, 4, 5, 6, 7]));
-        let mut reversed = names;
-        reversed.reverse();
-        assert_eq!(
-            label_order(&labels(&reversed)),
-            Some([7, 6, 5, 4, 3, 2, 1, 0])
-        );
-        assert_eq!(label_order(&labels(&names[..7])), None);
-        let mut dup = names;
-        dup[1] = "neutral";
-        assert_eq!(label_order(&labels(&dup)), None);
-        let mut unknown = names;
-        unknown[1] = "bored";
-        assert_eq!(label_order(&labels(&unknown)), None);
-    }
-
-    #[test]
-    fn ranked_and_argmax() {
-        let p = [0.1, 0.05, 0.4, 0.05, 0.2, 0.1, 0.05, 0.05];
-        assert_eq!(argmax(&p), Emotion::Happy);
-        let r = ranked(&p);
-        assert_eq!(r[0], (Emotion::Happy, 0.4));
-        assert_eq!(r[1], (Emotion::Angry, 0.2));
-        // ties keep index order
-        assert_eq!(r[2], (Emotion::Neutral, 0.1));
-        assert_eq!(r[3], (Emotion::Fearful, 0.1));
-    }
-
-    #[test]
     fn model_choice_parses_and_displays() {
         for choice in ModelChoice::BUILTIN {
             let text = choice.to_string();
             assert_eq!(text.parse::<ModelChoice>().unwrap(), choice);
             assert_eq!(text.to_uppercase().parse::<ModelChoice>().unwrap(), choice);
         }
-        assert_eq!(
-            "runs/b".parse::<ModelChoice>().unwrap(),
-            ModelChoice::Dir(PathBuf::from("runs/b"))
-        );
-        assert!(matches!(
-            "seed-e".parse::<ModelChoice>(),
-            Err(Error::UnknownModel { .. })
-        ));
-        assert!("".parse::<ModelChoice>().is_err());
+        for (text, expected) in [
+            ("default", Some(ModelChoice::Default)),
+            ("Default", Some(ModelChoice::Default)),
+            ("seed-a", Some(ModelChoice::Seed(SeedModel::A))),
+            ("SEED-B", Some(ModelChoice::Seed(SeedModel::B))),
+            ("seed-c", Some(ModelChoice::Seed(SeedModel::C))),
+            ("seed-d", Some(ModelChoice::Seed(SeedModel::D))),
+            ("runs/b", Some(ModelChoice::Dir(PathBuf::from("runs/b")))),
+            ("b", Some(ModelChoice::Dir(PathBuf::from("b")))),
+            (
+                "./default",
+                Some(ModelChoice::Dir(PathBuf::from("./default"))),
+            ),
+            ("seed-e", None),
+            ("seed-", None),
+            ("", None),
+        ] {
+            match (text.parse::<ModelChoice>(), expected) {
+                (Ok(got), Some(want)) => assert_eq!(got, want, "{text:?}"),
+                (Err(e), None) => assert!(matches!(e, Error::UnknownModel { .. }), "{text:?}: {e}"),
+                (got, want) => panic!("{text:?}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_builtin_choice_loads() {
+        for choice in ModelChoice::BUILTIN {
+            let c = choice.load().unwrap();
+            assert_eq!(c.labels(), &LabelSet::study(), "{choice}");
+        }
+        let missing = ModelChoice::Dir(PathBuf::from("no/such/checkpoint"));
+        assert!(matches!(missing.load(), Err(Error::LoadModel { .. })));
     }
 }

@@ -1,13 +1,13 @@
 //! Sliding-window analysis of long recordings: window placement and the per-window result types.
 
 use std::ops::Range;
+use std::sync::Arc;
 
-use ser_corpus::Emotion;
+use ser_labels::{Label, LabelSet};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::recognizer::ProbabilityMap;
-use crate::{Error, Timings};
+use crate::{Error, Probabilities, Timings};
 
 /// Where the windows of [`crate::Recognizer::predict_timeline`] go.
 ///
@@ -84,15 +84,24 @@ pub struct TimelineWindow {
     pub start: f64,
     /// End of the window in seconds (exclusive).
     pub end: f64,
-    /// The most probable emotion in this window.
-    pub emotion: Emotion,
-    /// Probability of each emotion, indexed by [`Emotion::index`]; sums to 1.
-    pub probabilities: [f32; 8],
+    /// The most probable of the model's labels in this window.
+    pub label: Label,
+    /// The probability of each of the model's labels, in its label order; sums to 1.
+    pub probabilities: Probabilities,
+}
+
+impl TimelineWindow {
+    /// The probability of the window's label.
+    pub fn confidence(&self) -> f32 {
+        self.probabilities.get(&self.label).unwrap_or(0.0)
+    }
 }
 
 /// Per-window predictions over a recording (see [`crate::Recognizer::predict_timeline`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
+    /// The model's labels, in its output order (every window's probabilities name these).
+    pub labels: Arc<LabelSet>,
     /// The window placement used.
     pub config: TimelineConfig,
     /// Length of the analysed audio in seconds.
@@ -104,21 +113,24 @@ pub struct Timeline {
 }
 
 impl Serialize for TimelineWindow {
-    /// `{"start": s, "end": s, "emotion": "calm", "probabilities": {"neutral": p, ... all 8}}`.
+    /// `{"start": s, "end": s, "emotion": "calm", "probabilities": {"neutral": p, ... every
+    /// label}}` (`emotion` is the window's label name; probabilities in the model's label order).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("TimelineWindow", 4)?;
         s.serialize_field("start", &self.start)?;
         s.serialize_field("end", &self.end)?;
-        s.serialize_field("emotion", &self.emotion)?;
-        s.serialize_field("probabilities", &ProbabilityMap(&self.probabilities))?;
+        s.serialize_field("emotion", &self.label)?;
+        s.serialize_field("probabilities", &self.probabilities)?;
         s.end()
     }
 }
 
 impl Serialize for Timeline {
-    /// `{"window_s", "hop_s", "duration_s", "windows": [...], "timings_ms": {...}}`.
+    /// `{"labels": [...], "window_s", "hop_s", "duration_s", "windows": [...], "timings_ms":
+    /// {...}}` (`labels` in the model's order).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Timeline", 5)?;
+        let mut s = serializer.serialize_struct("Timeline", 6)?;
+        s.serialize_field("labels", &*self.labels)?;
         s.serialize_field("window_s", &self.config.window)?;
         s.serialize_field("hop_s", &self.config.hop)?;
         s.serialize_field("duration_s", &self.duration)?;

@@ -8,9 +8,7 @@ mod common;
 use ndarray::Array2;
 use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
 use ser_corpus::split::{speaker_kfold, Side, SpeakerFoldConfig};
-use ser_models::{
-    Arch, Classifier, Dataset, Metrics, SeedModel, TrainConfig, Trainer, EMOTION_LABELS,
-};
+use ser_models::{Arch, Classifier, Dataset, Metrics, SeedModel, TrainConfig, Trainer};
 
 use common::data_dir;
 
@@ -58,7 +56,7 @@ fn model_b_learns_ravdess_speaker_fold_and_seed_models_know_their_training_data(
         seed: 1,
         ..TrainConfig::study(Arch::B)
     };
-    let names = EMOTION_LABELS.iter().map(|s| s.to_string()).collect();
+    let names = ser_models::LabelSet::study();
     let mut t = Trainer::new(
         Arch::B.default_config(),
         cfg,

@@ -5,7 +5,10 @@
 mod common;
 
 use ser::audio::{AudioError, LoadOptions};
-use ser::{Emotion, Error, ModelChoice, Recognizer, SeedModel, TimelineConfig};
+use ser::{
+    Emotion, Error, Label, LabelSet, ModelChoice, Probabilities, Recognizer, SeedModel,
+    TimelineConfig,
+};
 
 use common::{fixture, max_abs_diff};
 
@@ -13,7 +16,10 @@ const NEUTRAL: &str = "ravdess/03-01-01-01-01-01-01.wav"; // 158558 frames at 48
 const HAPPY: &str = "ravdess/03-01-03-01-01-02-01.wav";
 const SURPRISED: &str = "ravdess/03-01-08-01-01-01-01.wav";
 
-fn assert_distribution(p: &[f32; 8]) {
+/// Probabilities of the study's eight classes, in their order, that sum to 1.
+fn assert_distribution(p: &Probabilities) {
+    assert_eq!(p.labels(), &LabelSet::study());
+    let p = p.values();
     assert!(
         p.iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x)),
         "{p:?}"
@@ -29,9 +35,14 @@ fn predict_file_gives_a_distribution_and_its_argmax() {
         let p = r.predict_file(fixture(clip)).unwrap();
         assert_distribution(&p.probabilities);
         let best = p.ranked()[0];
-        assert_eq!(best.0, p.emotion, "{clip}");
+        assert_eq!(best.0, &p.label, "{clip}");
         assert_eq!(best.1, p.confidence());
-        assert!(p.probabilities.iter().all(|&x| x <= p.confidence()));
+        assert!(p
+            .probabilities
+            .values()
+            .iter()
+            .all(|&x| x <= p.confidence()));
+        assert_eq!(p.emotion(), p.label.emotion());
         assert!(
             p.duration > 3.0 && p.duration < 5.0,
             "{clip}: {} s",
@@ -69,8 +80,13 @@ fn file_bytes_and_samples_agree() {
     let native = ser::audio::load(&path, &LoadOptions::native_rate()).unwrap();
     assert_eq!(native.sample_rate, 48000);
     let resampled = r.predict_samples(&native.samples, 48000).unwrap();
-    assert_eq!(resampled.emotion, from_file.emotion);
-    assert!(max_abs_diff(&resampled.probabilities, &from_file.probabilities) < 1e-2);
+    assert_eq!(resampled.label, from_file.label);
+    assert!(
+        max_abs_diff(
+            resampled.probabilities.values(),
+            from_file.probabilities.values()
+        ) < 1e-2
+    );
 }
 
 #[test]
@@ -178,7 +194,7 @@ fn timeline_windows_follow_the_config() {
         assert!((w.start - span.start as f64 / sr as f64).abs() < 1e-9);
         assert!((w.end - w.start - 3.0).abs() < 1e-9);
         assert_distribution(&w.probabilities);
-        assert_eq!(w.emotion, argmax(&w.probabilities));
+        assert_eq!(w.label, argmax(&w.probabilities));
     }
     assert!((t.windows.last().unwrap().end - n as f64 / sr as f64).abs() < 1e-9);
     assert!((t.duration - n as f64 / sr as f64).abs() < 1e-9);
@@ -189,14 +205,15 @@ fn timeline_windows_follow_the_config() {
     assert_eq!(t.windows[4].probabilities, alone.probabilities);
 }
 
-fn argmax(p: &[f32; 8]) -> Emotion {
+fn argmax(p: &Probabilities) -> Label {
+    let v = p.values();
     let mut best = 0;
-    for i in 1..8 {
-        if p[i] > p[best] {
+    for i in 1..v.len() {
+        if v[i] > v[best] {
             best = i;
         }
     }
-    Emotion::from_index(best).unwrap()
+    p.labels().get(best).unwrap().clone()
 }
 
 #[test]
@@ -254,9 +271,75 @@ fn prediction_json_lists_all_eight_probabilities_in_order() {
         last = at;
     }
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["emotion"], p.emotion.name());
+    assert_eq!(v["emotion"], p.label.name());
+    assert_eq!(v["labels"], serde_json::json!(names));
     for e in Emotion::STUDY {
         let q = v["probabilities"][e.name()].as_f64().unwrap();
-        assert!((q - f64::from(p.probability(e))).abs() < 1e-6);
+        assert!((q - f64::from(p.probability(&Label::from(e)).unwrap())).abs() < 1e-6);
     }
+}
+
+/// A classifier with three classes of its own (Model B's layers with a 3-unit output, seeded
+/// random weights): the facade predicts with its labels, in its order.
+fn three_class_classifier() -> ser::models::Classifier {
+    let labels = LabelSet::from_names(["frustrated", "neutral", "excited"]).unwrap();
+    let model = ser::models::ModelConfig::B(ser::models::ModelBConfig {
+        n_classes: 3,
+        ..Default::default()
+    });
+    let features = ser::mfcc::MfccConfig::librosa_0_6();
+    let trainer = ser::models::Trainer::new(
+        model.clone(),
+        ser::models::TrainConfig::default(),
+        features.clone(),
+        labels.clone(),
+    )
+    .unwrap();
+    let weights = trainer.classifier().unwrap().weights().unwrap();
+    let meta = ser::models::CheckpointMeta::new(model, features, labels);
+    ser::models::Classifier::from_parts(meta, weights).unwrap()
+}
+
+#[test]
+fn a_model_with_its_own_three_labels_predicts_through_the_facade() {
+    let dir = std::path::PathBuf::from("three-class");
+    let mut r =
+        Recognizer::with_classifier(ModelChoice::Dir(dir.clone()), three_class_classifier())
+            .unwrap();
+    let expected = LabelSet::from_names(["frustrated", "neutral", "excited"]).unwrap();
+    assert_eq!(r.labels(), &expected);
+    let p = r.predict_file(fixture(HAPPY)).unwrap();
+    assert_eq!(p.labels(), &expected);
+    assert_eq!(p.probabilities.values().len(), 3);
+    let sum: f32 = p.probabilities.values().iter().sum();
+    assert!((sum - 1.0).abs() < 1e-4, "sum {sum}");
+    assert!(expected.contains(&p.label));
+    assert_eq!(p.ranked().len(), 3);
+    assert_eq!(p.ranked()[0], (&p.label, p.confidence()));
+    assert_eq!(p.probability(&Label::from(Emotion::Happy)), None);
+    let frustrated = Label::parse("frustrated").unwrap();
+    assert_eq!(
+        p.probability(&frustrated),
+        Some(p.probabilities.values()[0])
+    );
+
+    let v = serde_json::to_value(&p).unwrap();
+    assert_eq!(
+        v["labels"],
+        serde_json::json!(["frustrated", "neutral", "excited"])
+    );
+    let keys: Vec<&String> = v["probabilities"].as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 3);
+    assert_eq!(v["emotion"], p.label.name());
+
+    // Timelines carry the same labels, one probability per label per window.
+    let clip = r.load_file(fixture(NEUTRAL)).unwrap();
+    let t = r.timeline_clip(&clip).unwrap();
+    assert_eq!(*t.labels, expected);
+    for w in &t.windows {
+        assert_eq!(w.probabilities.labels(), &expected);
+        assert_eq!(w.label, argmax(&w.probabilities));
+    }
+    let tv = serde_json::to_value(&t).unwrap();
+    assert_eq!(tv["labels"], v["labels"]);
 }

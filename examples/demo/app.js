@@ -2,14 +2,29 @@
 // No libraries, no network besides this server.
 "use strict";
 
-const EMOTIONS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
+// Colours for labels the style sheet has no `--<name>` colour for (a checkpoint's own classes).
+const FALLBACK_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 const TIMELINE_MIN_SECONDS = 4;
 
 const $ = (id) => document.getElementById(id);
 const state = { blob: null, name: null, recorder: null, models: [] };
 
-function color(emotion) {
-  return getComputedStyle(document.documentElement).getPropertyValue("--" + emotion).trim() || "#888";
+// The model's labels in its order: the answer's `labels` (any number, any names), else the keys
+// of its probabilities.
+function labelsOf(body) {
+  return Array.isArray(body.labels) ? body.labels : Object.keys(body.probabilities);
+}
+
+// A label's colour: the style sheet's `--<label>`, else a fallback by its position in `labels`.
+function color(label, labels) {
+  const own = /^[a-z][a-z0-9_-]*$/.test(label) ?
+    getComputedStyle(document.documentElement).getPropertyValue("--" + label).trim() : "";
+  const i = labels ? labels.indexOf(label) : -1;
+  return own || (i >= 0 ? FALLBACK_COLORS[i % FALLBACK_COLORS.length] : "#888");
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 }
 
 function percent(p) {
@@ -183,13 +198,14 @@ function showError(message) {
 }
 
 function showResult(body) {
+  const labels = labelsOf(body);
   $("emotion").textContent = body.emotion;
-  $("emotion").style.color = color(body.emotion);
+  $("emotion").style.color = color(body.emotion, labels);
   $("confidence").textContent = percent(body.confidence) + " confident · " + body.duration_s.toFixed(1) + " s · " + body.model;
 
   const bars = $("bars");
   bars.innerHTML = "";
-  for (const e of EMOTIONS) {
+  for (const e of labels) {
     const p = body.probabilities[e];
     const label = document.createElement("span");
     label.className = "bar-label" + (e === body.emotion ? " top" : "");
@@ -199,7 +215,7 @@ function showResult(body) {
     const fill = document.createElement("div");
     fill.className = "bar-fill";
     fill.style.width = (100 * p).toFixed(2) + "%";
-    fill.style.background = color(e);
+    fill.style.background = color(e, labels);
     fill.dataset.emotion = e;
     track.appendChild(fill);
     const value = document.createElement("span");
@@ -214,12 +230,12 @@ function showResult(body) {
 
   const long = body.timeline && body.duration_s > TIMELINE_MIN_SECONDS && body.timeline.windows.length > 1;
   $("timeline-box").hidden = !long;
-  if (long) drawTimeline(body.timeline);
+  if (long) drawTimeline(body.timeline, labels);
   $("result").hidden = false;
 }
 
-// Line chart of each emotion's probability per window (x: window centre in seconds).
-function drawTimeline(timeline) {
+// Line chart of each label's probability per window (x: window centre in seconds).
+function drawTimeline(timeline, labels) {
   const W = 700, H = 240, left = 38, right = 12, top = 12, bottom = 30;
   const windows = timeline.windows;
   const t0 = 0;
@@ -239,18 +255,18 @@ function drawTimeline(timeline) {
   // A dot on the most likely emotion of each window.
   for (const w of windows) {
     const c = (w.start + w.end) / 2;
-    svg.push('<circle cx="' + x(c) + '" cy="' + y(w.probabilities[w.emotion]) + '" r="4" fill="' + color(w.emotion) + '"><title>' +
-      w.start.toFixed(1) + "–" + w.end.toFixed(1) + " s: " + w.emotion + "</title></circle>");
+    svg.push('<circle cx="' + x(c) + '" cy="' + y(w.probabilities[w.emotion]) + '" r="4" fill="' + color(w.emotion, labels) + '"><title>' +
+      w.start.toFixed(1) + "–" + w.end.toFixed(1) + " s: " + escapeHtml(w.emotion) + "</title></circle>");
   }
-  for (const e of EMOTIONS) {
+  for (const e of labels) {
     const points = windows.map((w) => x((w.start + w.end) / 2).toFixed(1) + "," + y(w.probabilities[e]).toFixed(1));
-    svg.push('<polyline fill="none" stroke-width="2" stroke="' + color(e) + '" points="' + points.join(" ") + '"/>');
+    svg.push('<polyline fill="none" stroke-width="2" stroke="' + color(e, labels) + '" points="' + points.join(" ") + '"/>');
   }
   svg.push("</svg>");
   $("timeline").innerHTML = svg.join("");
   $("timeline-caption").textContent = windows.length + " windows of " + timeline.window_s + " s, every " +
     timeline.hop_s + " s; dots mark each window's most likely emotion.";
-  $("timeline-legend").innerHTML = EMOTIONS.map((e) => '<span><i style="background:' + color(e) + '"></i>' + e + "</span>").join("");
+  $("timeline-legend").innerHTML = labels.map((e) => '<span><i style="background:' + color(e, labels) + '"></i>' + escapeHtml(e) + "</span>").join("");
 }
 
 loadModels();

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
+use ser_labels::LabelSet;
 use serde::{Deserialize, Serialize};
 
 use crate::config::ModelConfig;
@@ -87,8 +88,9 @@ pub struct CheckpointMeta {
     pub model: ModelConfig,
     /// How the input features were computed (MFCC means over time).
     pub features: ser_mfcc::MfccConfig,
-    /// Class names, index = output unit (8 lower-case emotion names for the study's models).
-    pub labels: Vec<String>,
+    /// The classes, index = output unit ([`LabelSet::study`] for the study's models); a list of
+    /// names in the JSON.
+    pub labels: LabelSet,
     /// Standardisation applied to the features before the network (`None`: raw MFCC means).
     pub normalization: Option<Normalization>,
     /// How the model was trained (`None` for imported weights).
@@ -100,7 +102,7 @@ pub struct CheckpointMeta {
 
 impl CheckpointMeta {
     /// A new description with format and version filled in.
-    pub fn new(model: ModelConfig, features: ser_mfcc::MfccConfig, labels: Vec<String>) -> Self {
+    pub fn new(model: ModelConfig, features: ser_mfcc::MfccConfig, labels: LabelSet) -> Self {
         Self {
             format: CHECKPOINT_FORMAT.into(),
             version: CHECKPOINT_VERSION,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{Device, ModuleT, Tensor};
 use ndarray::{Array2, ArrayView2};
+use ser_labels::LabelSet;
 
 use crate::checkpoint::{self, CheckpointMeta, CONFIG_FILE, WEIGHTS_FILE};
 use crate::config::ModelConfig;
@@ -58,24 +59,6 @@ impl SeedModel {
             SeedModel::B => crate::Arch::B,
             SeedModel::C => crate::Arch::C,
             SeedModel::D => crate::Arch::D,
-        }
-    }
-}
-
-impl std::str::FromStr for SeedModel {
-    type Err = ModelError;
-    /// `"a"`, `"seed-a"`, `"A"` ... `"seed-d"`.
-    fn from_str(s: &str) -> Result<Self> {
-        let l = s.to_ascii_lowercase();
-        match l.strip_prefix("seed-").unwrap_or(&l) {
-            "a" => Ok(SeedModel::A),
-            "b" => Ok(SeedModel::B),
-            "c" => Ok(SeedModel::C),
-            "d" => Ok(SeedModel::D),
-            _ => Err(ModelError::Config {
-                field: "seed model",
-                reason: format!("unknown {s:?} (seed-a .. seed-d)"),
-            }),
         }
     }
 }
@@ -147,8 +130,8 @@ impl Classifier {
         &self.meta.features
     }
 
-    /// Class names, index = output unit.
-    pub fn labels(&self) -> &[String] {
+    /// The classes, index = output unit (as many as the model has outputs).
+    pub fn labels(&self) -> &LabelSet {
         &self.meta.labels
     }
 

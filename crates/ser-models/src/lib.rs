@@ -2,7 +2,8 @@
 //!
 //! * [`Network`] builds any [`ModelConfig`] (Model_A LSTM, Model_B/C/D Conv1D) from a candle
 //!   `VarBuilder`; input `[batch, 40]` (Keras `(batch, 40, 1)`), output logits `[batch, 8]`.
-//! * [`Classifier`] is a trained model with its feature config, labels and normalisation:
+//! * [`Classifier`] is a trained model with its feature config, labels ([`LabelSet`], any number
+//!   of classes; the study's models carry [`LabelSet::study`]) and normalisation:
 //!   [`Classifier::seed`] gives the study's released weights (converted from Keras by
 //!   `tools/convert/convert_keras.py`, embedded), [`Classifier::from_dir`] loads a checkpoint.
 //! * [`Trainer`] trains any architecture reproducibly (seeded ChaCha8 init, shuffling, dropout)
@@ -42,19 +43,8 @@ pub use model::{
 };
 pub use optim::{Optimizer, OptimizerConfig};
 pub use rng::SharedRng;
+pub use ser_labels::{Emotion, Label, LabelSet};
 pub use train::{
     predict_classes, DataDescription, Dataset, EarlyStopping, EpochRecord, LrSchedule, TrainConfig,
     Trainer, TrainingRecord, TRAIN_STATE_FILE,
 };
-
-/// The eight RAVDESS emotion names in label order (index = class of the study's models).
-pub const EMOTION_LABELS: [&str; 8] = [
-    "neutral",
-    "calm",
-    "happy",
-    "sad",
-    "angry",
-    "fearful",
-    "disgust",
-    "surprised",
-];

@@ -7,6 +7,7 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use ser_labels::LabelSet;
 
 use crate::error::{ModelError, Result};
 use crate::train::EpochRecord;
@@ -165,7 +166,7 @@ fn confusion_draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     confusion: &[Vec<usize>],
-    labels: &[String],
+    labels: &LabelSet,
 ) -> std::result::Result<(), String> {
     let s = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(s)?;
@@ -182,8 +183,7 @@ fn confusion_draw<DB: DrawingBackend>(
     let name = |i: i32| {
         labels
             .get(i as usize)
-            .cloned()
-            .unwrap_or_else(|| i.to_string())
+            .map_or_else(|| i.to_string(), |l| l.name().to_string())
     };
     let kk = k as i32;
     chart
@@ -251,7 +251,7 @@ fn confusion_draw<DB: DrawingBackend>(
 /// counts; cells shaded by the row-normalised fraction. To `path` (.svg or .png).
 pub fn plot_confusion(
     confusion: &[Vec<usize>],
-    labels: &[String],
+    labels: &LabelSet,
     title: &str,
     path: impl AsRef<Path>,
 ) -> Result<()> {

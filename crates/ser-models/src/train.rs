@@ -9,6 +9,7 @@ use std::time::Instant;
 use candle_core::{Device, ModuleT, Tensor};
 use candle_nn::VarMap;
 use ndarray::{Array2, ArrayView2};
+use ser_labels::LabelSet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -322,7 +323,7 @@ impl Trainer {
         model: ModelConfig,
         cfg: TrainConfig,
         features: ser_mfcc::MfccConfig,
-        labels: Vec<String>,
+        labels: LabelSet,
     ) -> Result<Self> {
         if cfg.batch_size == 0 {
             return Err(ModelError::Config {
@@ -364,6 +365,33 @@ impl Trainer {
         })
     }
 
+    /// A fresh run that starts from a trained model's weights instead of a random
+    /// initialisation (fine-tuning): the classifier's architecture, feature configuration,
+    /// labels and normalisation are kept (with `cfg.standardize` the first [`Trainer::fit`]
+    /// re-estimates the normalisation on its training data).
+    pub fn from_classifier(start: &Classifier, cfg: TrainConfig) -> Result<Self> {
+        Self::from_weights(start.meta(), cfg, &start.weights()?)
+    }
+
+    /// A fresh run with `meta`'s model, features, labels and normalisation and these weights.
+    fn from_weights(
+        meta: &CheckpointMeta,
+        cfg: TrainConfig,
+        weights: &HashMap<String, Tensor>,
+    ) -> Result<Self> {
+        let mut t = Trainer::new(
+            meta.model.clone(),
+            cfg,
+            meta.features.clone(),
+            meta.labels.clone(),
+        )?;
+        check_tensors(&meta.model, weights)?;
+        // check_tensors guarantees the same names and shapes as the fresh network's variables.
+        t.vars.set(weights.iter())?;
+        t.meta.normalization = meta.normalization.clone();
+        Ok(t)
+    }
+
     /// Save a resumable checkpoint into `dir` after every epoch.
     pub fn with_checkpoint_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.checkpoint_dir = Some(dir.as_ref().to_path_buf());
@@ -384,18 +412,9 @@ impl Trainer {
                 path: jpath.clone(),
                 reason: "no training record: not a resumable checkpoint".into(),
             })?;
-        let cfg = record.config.clone();
-        let mut t = Trainer::new(
-            meta.model.clone(),
-            cfg,
-            meta.features.clone(),
-            meta.labels.clone(),
-        )?;
         let wpath = dir.join(checkpoint::WEIGHTS_FILE);
         let weights = checkpoint::load_weights(&checkpoint::read(&wpath)?, &wpath)?;
-        check_tensors(&meta.model, &weights)?;
-        // check_tensors guarantees the same names and shapes as the fresh network's variables.
-        t.vars.set(weights.iter())?;
+        let mut t = Self::from_weights(&meta, record.config.clone(), &weights)?;
         let spath = dir.join(TRAIN_STATE_FILE);
         let state = checkpoint::load_weights(&checkpoint::read(&spath)?, &spath)?;
         t.opt.load_state(&state, record.optimizer_steps)?;
@@ -407,7 +426,6 @@ impl Trainer {
             check_tensors(&meta.model, &best)?;
             t.best = Some(best);
         }
-        t.meta.normalization = meta.normalization.clone();
         t.record = record;
         t.checkpoint_dir = Some(dir.to_path_buf());
         Ok(t)

@@ -156,10 +156,7 @@ fn history() -> Vec<ser_models::EpochRecord> {
 #[test]
 fn plots_render_svg_and_png() {
     let dir = tempfile::tempdir().unwrap();
-    let labels: Vec<String> = ser_models::EMOTION_LABELS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let labels = ser_models::LabelSet::study();
     let conf: Vec<Vec<usize>> = (0..8)
         .map(|t| {
             (0..8)

@@ -47,7 +47,8 @@ fn seed_models_match_numpy_reference() {
     assert_eq!(r.clips.len(), 12);
     for which in SeedModel::ALL {
         let model = Classifier::seed(which).unwrap();
-        assert_eq!(model.labels(), r.labels.as_slice());
+        assert_eq!(model.labels().names(), r.labels);
+        assert_eq!(model.labels(), &ser_models::LabelSet::study());
         let mut worst = 0f32;
         for clip in &r.clips {
             let (want, arg) = match which {
@@ -168,6 +169,20 @@ fn mismatched_and_truncated_checkpoints_fail_clearly() {
     v["labels"] = serde_json::json!(["a", "b"]);
     let e = Classifier::from_bytes(&serde_json::to_vec(&v).unwrap(), w_b).unwrap_err();
     assert!(matches!(e, ModelError::Checkpoint { .. }), "{e}");
+    // The same class twice (a synonym counts as its emotion).
+    let names = [
+        "neutral",
+        "calm",
+        "happy",
+        "sad",
+        "anger",
+        "fearful",
+        "angry",
+        "surprised",
+    ];
+    v["labels"] = serde_json::json!(names);
+    let e = Classifier::from_bytes(&serde_json::to_vec(&v).unwrap(), w_b).unwrap_err();
+    assert!(matches!(e, ModelError::Json { .. }), "{e}");
 }
 
 #[test]

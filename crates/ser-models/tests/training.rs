@@ -3,12 +3,12 @@
 
 use ndarray::Array2;
 use ser_models::{
-    Arch, Classifier, Dataset, EarlyStopping, LrSchedule, ModelConfig, OptimizerConfig,
-    TrainConfig, Trainer, EMOTION_LABELS,
+    Arch, Classifier, Dataset, EarlyStopping, LabelSet, LrSchedule, ModelConfig, OptimizerConfig,
+    TrainConfig, Trainer,
 };
 
-fn labels() -> Vec<String> {
-    EMOTION_LABELS.iter().map(|s| s.to_string()).collect()
+fn labels() -> LabelSet {
+    LabelSet::study()
 }
 
 /// Separable synthetic data: class c has a bump at coefficient 5c, plus seeded noise, offset like
@@ -424,4 +424,69 @@ fn epoch_timing() {
             println!("model {arch}: batch {bs:>2}: {per:.3} s/epoch (1152 vectors)");
         }
     }
+}
+
+#[test]
+fn any_label_set_trains_saves_and_loads_by_name() {
+    // Three classes with names the study never had: the checkpoint keeps them in order.
+    let labels = LabelSet::from_names(["frustrated", "Anger", "neutral"]).unwrap();
+    let model = ModelConfig::B(ser_models::ModelBConfig {
+        n_classes: 3,
+        ..Default::default()
+    });
+    let cfg = TrainConfig {
+        epochs: 1,
+        batch_size: 8,
+        ..TrainConfig::default()
+    };
+    let mut t = Trainer::new(
+        model.clone(),
+        cfg.clone(),
+        ser_mfcc::MfccConfig::librosa_0_6(),
+        labels.clone(),
+    )
+    .unwrap();
+    let data = synthetic(24, 5);
+    let three = Dataset::new(
+        data.features().to_owned(),
+        data.labels().iter().map(|l| l % 3).collect(),
+        3,
+    )
+    .unwrap();
+    t.fit(&three, None, "three classes", &mut |_| {}).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    t.save(dir.path()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("model.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["labels"],
+        serde_json::json!(["frustrated", "angry", "neutral"])
+    );
+    let loaded = Classifier::from_dir(dir.path()).unwrap();
+    assert_eq!(loaded.labels(), &labels);
+    assert_eq!(loaded.predict(&vec![0.0; 40]).unwrap().len(), 3);
+    // Labels that do not fit the model's classes are rejected up front.
+    assert!(Trainer::new(
+        model,
+        cfg,
+        ser_mfcc::MfccConfig::librosa_0_6(),
+        LabelSet::study()
+    )
+    .is_err());
+}
+
+#[test]
+fn from_classifier_starts_from_its_weights() {
+    let start = Classifier::seed(ser_models::SeedModel::B).unwrap();
+    let t = Trainer::from_classifier(&start, TrainConfig::default()).unwrap();
+    let same = t.classifier().unwrap();
+    assert_eq!(same.labels(), start.labels());
+    assert_eq!(same.meta().normalization, start.meta().normalization);
+    let x: Vec<f32> = (0..40).map(|i| -20.0 + i as f32).collect();
+    assert_eq!(same.predict(&x).unwrap(), start.predict(&x).unwrap());
+    // A fresh trainer with the same seed does not reproduce the trained weights.
+    let fresh = trainer(Arch::B, TrainConfig::default())
+        .classifier()
+        .unwrap();
+    assert_ne!(fresh.predict(&x).unwrap(), start.predict(&x).unwrap());
 }
