@@ -17,8 +17,9 @@ use clap::{Parser, ValueEnum};
 use ser_corpus::features::{
     extract_features, AudioConfig, ExtractOptions, FeatureConfig, Progress,
 };
-use ser_corpus::{CorpusKind, ScanOptions};
-use ser_models::{Classifier, Metrics, SeedModel};
+use ser_corpus::{CorpusKind, Emotion, LabelSet, ScanOptions};
+use ser_experiment::{evaluate_mapped, FeatureTable, UnknownLabels};
+use ser_models::{Classifier, SeedModel};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum CorpusArg {
@@ -87,20 +88,14 @@ fn main() -> Result<()> {
     for f in &feats.failures {
         eprintln!("skipped {}: {}", f.path.display(), f.reason);
     }
-    // Ground truth as indices into the model's labels (by name).
+    // Ground truth in the corpus's classes, mapped onto the model's by label.
+    let table = FeatureTable::new(
+        feats,
+        LabelSet::from_emotions(&Emotion::ALL)?,
+        UnknownLabels::Error,
+    )?;
+    let m = evaluate_mapped(&model, &table.dataset(table.items())?, table.label_set())?;
     let labels = model.labels().to_vec();
-    let truth: Vec<usize> = feats
-        .items
-        .iter()
-        .map(|it| {
-            labels
-                .iter()
-                .position(|l| l == it.emotion.name())
-                .with_context(|| format!("the model has no class {:?}", it.emotion.name()))
-        })
-        .collect::<Result<_>>()?;
-    let pred = ser_models::predict_classes(&model, feats.x.view())?;
-    let m = Metrics::compute(&truth, &pred, labels.len())?;
     if args.json {
         let obj = serde_json::json!({
             "n": m.n,

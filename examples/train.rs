@@ -16,12 +16,11 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
-use ndarray::Array2;
-use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
-use ser_corpus::split::{self, Side, SpeakerFoldConfig, StratifiedConfig, StudySplitConfig};
-use ser_models::{
-    Arch, Dataset, EarlyStopping, Metrics, OptimizerConfig, TrainConfig, Trainer, EMOTION_LABELS,
-};
+use ser_corpus::features::{ExtractOptions, FeatureConfig};
+use ser_corpus::split::{self, SpeakerFoldConfig, StratifiedConfig, StudySplitConfig};
+use ser_corpus::LabelSet;
+use ser_experiment::{FeatureTable, SplitData, UnknownLabels};
+use ser_models::{Arch, EarlyStopping, OptimizerConfig, TrainConfig, Trainer, EMOTION_LABELS};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ProtocolArg {
@@ -68,15 +67,6 @@ struct Args {
     out: PathBuf,
 }
 
-fn rows(x: &Array2<f32>, labels: &[usize], idx: &[Option<usize>], side: &[usize]) -> Dataset {
-    let kept: Vec<usize> = side.iter().filter_map(|&i| idx[i]).collect();
-    let mut out = Array2::zeros((kept.len(), x.ncols()));
-    for (r, &j) in kept.iter().enumerate() {
-        out.row_mut(r).assign(&x.row(j));
-    }
-    Dataset::new(out, kept.iter().map(|&j| labels[j]).collect()).unwrap()
-}
-
 fn main() -> Result<()> {
     let args = Args::parse();
     let corpus = ser_corpus::scan(&args.data)
@@ -108,30 +98,26 @@ fn main() -> Result<()> {
         }
     };
     let fcfg = FeatureConfig::study();
-    let feats = extract_features(
+    let (table, failures) = FeatureTable::extract(
         &split.items,
+        false,
         &fcfg,
         &ExtractOptions {
             cache_dir: Some(args.cache.clone()),
             ..ExtractOptions::default()
         },
+        LabelSet::study(),
+        UnknownLabels::Error,
     )?;
-    for f in &feats.failures {
+    for f in &failures {
         eprintln!("skipped {}: {}", f.path.display(), f.reason);
     }
-    // Map split item index -> feature row (failed clips have none).
-    let mut idx = vec![None; split.items.len()];
-    let mut j = 0;
-    for (i, item) in split.items.iter().enumerate() {
-        if j < feats.items.len() && &feats.items[j] == item {
-            idx[i] = Some(j);
-            j += 1;
-        }
-    }
-    let labels = feats.labels();
-    let train = rows(&feats.x, &labels, &idx, split.indices(Side::Train));
-    let val = rows(&feats.x, &labels, &idx, split.indices(Side::Validation));
-    let test = rows(&feats.x, &labels, &idx, split.indices(Side::Test));
+    // Failed clips have no row and are left out of every side.
+    let SplitData {
+        train,
+        validation: val,
+        test,
+    } = table.split_data(&split)?;
     eprintln!(
         "{:?}: train {} / validation {} / test {}",
         args.protocol,
@@ -198,8 +184,7 @@ fn main() -> Result<()> {
         )?;
     }
     if !test.is_empty() {
-        let pred = ser_models::predict_classes(&model, test.features.view())?;
-        let m = Metrics::compute(&test.labels, &pred, names.len())?;
+        let m = ser_experiment::evaluate(&model, &test)?;
         for ext in ["svg", "png"] {
             ser_models::plot::plot_confusion(
                 &m.confusion,
