@@ -192,7 +192,7 @@ impl CvSummary {
 
 /// The candidate with the best mean CV UAR. Ties go to the earliest candidate (a later one must
 /// be strictly better); a NaN mean never wins. `None` for no candidates (or only NaN).
-pub fn select_best<'a, C>(candidates: &'a [(C, CvSummary)]) -> Option<&'a (C, CvSummary)> {
+pub fn select_best<C>(candidates: &[(C, CvSummary)]) -> Option<&(C, CvSummary)> {
     let mut best: Option<&(C, CvSummary)> = None;
     for c in candidates.iter().filter(|c| !c.1.uar_mean.is_nan()) {
         if best.is_none_or(|b| c.1.uar_mean > b.1.uar_mean) {

@@ -1,6 +1,8 @@
 //! The fold runner: the same numbers for any thread count and schedule, results in job order,
 //! longest first.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::{Arc, Mutex};
 
 use ndarray::Array2;
