@@ -408,7 +408,7 @@ fn run() -> Result<()> {
 }
 
 fn print_split(s: &Split, dups: &[Vec<PathBuf>], json: bool) -> Result<()> {
-    let leaks = s.leaks(dups);
+    let leaks: Vec<String> = s.leaks(dups).iter().map(ToString::to_string).collect();
     let kinds = ["speaker", "performance", "duplicate"];
     let count = |k: &str| leaks.iter().filter(|l| l.starts_with(k)).count();
     let example = |k: &str| leaks.iter().find(|l| l.starts_with(k)).cloned();

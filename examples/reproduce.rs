@@ -10,18 +10,11 @@
 //! `DIR` (default `$SER_DATA_DIR`) holds `ravdess/` (`Actor_01` .. `Actor_24`); SAVEE defaults to
 //! `DIR/seed/SAVEE_files` (either SAVEE layout is accepted).
 //!
-//! 1. The study's protocol: RAVDESS speech with simulated audio-video twins placed in front,
-//!    80/10/10 without shuffling, `--epochs` epochs, no early stopping (the leak: the twin of
-//!    every test clip is in the training side).
-//! 2. The same protocol without twins.
-//! 3. Speaker-independent 6-fold CV (4 actors per fold, gender-balanced, validation speakers
-//!    from the training speakers), with and without feature standardisation, early stopping on
-//!    validation loss (`--patience`, best weights restored, at most `--epochs`).
-//! 4. Cross-corpus: trained on RAVDESS speech (validation: 4 held-out actors, early stopping),
-//!    tested on SAVEE; the study's seed models likewise.
-//!
-//! Then the default model: the configuration with the best mean CV UAR, trained on all RAVDESS
-//! speech for the mean best epoch count of its CV folds, saved to `--default-out`.
+//! The protocols (study split with and without simulated audio-video twins, speaker-independent
+//! 6-fold CV with and without standardisation, cross-corpus on SAVEE) are described in
+//! `ser_experiment::study`. Then the default model: the configuration with the best mean CV UAR,
+//! trained on all RAVDESS speech for the mean best epoch count of its CV folds, saved to
+//! `--default-out`.
 //!
 //! Independent trainings run on `--jobs` threads, each training single-threaded. Writes
 //! `results.json`, the per-epoch plots of protocol 1 and the CV confusion matrix into `--out`
@@ -32,23 +25,17 @@
 #[path = "common/progress.rs"]
 mod progress;
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use ndarray::Array2;
-use ser_corpus::features::{extract_features, AudioConfig, ExtractOptions, FeatureConfig};
-use ser_corpus::split::{self, Side, SpeakerFoldConfig, StudySplitConfig};
-use ser_corpus::{CorpusKind, Item, ScanOptions};
-use ser_models::{
-    Arch, Classifier, Dataset, EarlyStopping, EpochRecord, LabelSet, Metrics, OptimizerConfig,
-    SeedModel, TrainConfig, Trainer,
-};
-use serde_json::{json, Value};
+use ser_corpus::features::{AudioConfig, ExtractOptions, FeatureConfig};
+use ser_corpus::{CorpusKind, Item, LabelSet, ScanOptions};
+use ser_experiment::study::{self, Stage, StudyConfig, StudyResults};
+use ser_experiment::{FeatureTable, ProgressEvent, RunnerConfig, UnknownLabels};
+use ser_models::{Classifier, SeedModel};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -90,240 +77,29 @@ struct Args {
     quick: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Stage {
-    StudyTwins,
-    Study,
-    SpeakerCv,
-    CrossCorpus,
-}
-
-impl Stage {
-    fn key(self) -> &'static str {
-        match self {
-            Stage::StudyTwins => "study_twins",
-            Stage::Study => "study",
-            Stage::SpeakerCv => "speaker_cv",
-            Stage::CrossCorpus => "cross_corpus",
-        }
-    }
-}
-
-/// Features of every clip, looked up by path and twin flag: a simulated audio-video twin has its
-/// own row, extracted through 44.1 kHz 16-bit as the study's ffmpeg extraction did, so it is the
-/// same take but not bit-identical features.
-struct FeatureTable {
-    x: Array2<f32>,
-    row: HashMap<(PathBuf, bool), usize>,
-}
-
-impl FeatureTable {
-    fn dataset(&self, items: &[&Item]) -> Result<Dataset> {
-        let kept: Vec<(usize, usize)> = items
-            .iter()
-            .filter_map(|it| {
-                self.row
-                    .get(&(it.path.clone(), it.simulated_av_twin))
-                    .and_then(|&r| Some((r, it.emotion()?.index())))
-            })
-            .collect();
-        let mut x = Array2::zeros((kept.len(), self.x.ncols()));
-        for (i, &(r, _)) in kept.iter().enumerate() {
-            x.row_mut(i).assign(&self.x.row(r));
-        }
-        Ok(Dataset::new(
-            x,
-            kept.iter().map(|&(_, l)| l).collect(),
-            labels().len(),
-        )?)
-    }
-}
-
-/// Extracts (through the cache) the features of `items`, and with `with_twins` also those of
-/// each item's simulated audio-video twin.
-fn features(
+/// The feature table of `items` (with their simulated twins if asked), failures printed.
+fn table(
     items: &[Item],
-    with_twins: bool,
+    twins: bool,
     fcfg: &FeatureConfig,
-    cache: &Path,
+    cache: &PathBuf,
 ) -> Result<FeatureTable> {
-    let mut all = items.to_vec();
-    if with_twins {
-        all.extend(
-            items
-                .iter()
-                .filter(|it| !it.simulated_av_twin)
-                .map(|it| Item {
-                    simulated_av_twin: true,
-                    ..it.clone()
-                }),
-        );
-    }
-    let feats = extract_features(
-        &all,
+    let opts = ExtractOptions {
+        cache_dir: Some(cache.clone()),
+        progress: progress::feature_progress(false),
+    };
+    let (t, failures) = FeatureTable::extract(
+        items,
+        twins,
         fcfg,
-        &ExtractOptions {
-            cache_dir: Some(cache.to_path_buf()),
-            progress: progress::feature_progress(false),
-        },
+        &opts,
+        LabelSet::study(),
+        UnknownLabels::Error,
     )?;
-    for f in &feats.failures {
+    for f in &failures {
         eprintln!("skipped {}: {}", f.path.display(), f.reason);
     }
-    let row = feats
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, it)| ((it.path.clone(), it.simulated_av_twin), i))
-        .collect();
-    Ok(FeatureTable { x: feats.x, row })
-}
-
-struct Task {
-    stage: Stage,
-    arch: Arch,
-    standardize: bool,
-    fold: Option<usize>,
-    train: Dataset,
-    val: Option<Dataset>,
-    /// Named evaluation sets (e.g. "test", "savee").
-    evals: Vec<(String, Dataset)>,
-    epochs: usize,
-    patience: Option<usize>,
-    /// Expected cost for scheduling (longest first).
-    cost: f64,
-}
-
-struct TaskResult {
-    stage: Stage,
-    arch: Arch,
-    standardize: bool,
-    fold: Option<usize>,
-    n_train: usize,
-    n_val: usize,
-    train: Metrics,
-    val: Option<Metrics>,
-    evals: Vec<(String, Metrics)>,
-    epochs_run: usize,
-    best_epoch: Option<usize>,
-    stopped_early: bool,
-    seconds: f64,
-    history: Vec<EpochRecord>,
-}
-
-fn labels() -> LabelSet {
-    LabelSet::study()
-}
-
-fn train_config(
-    arch: Arch,
-    standardize: bool,
-    epochs: usize,
-    patience: Option<usize>,
-    a: &Args,
-) -> TrainConfig {
-    TrainConfig {
-        epochs,
-        batch_size: a.batch_size,
-        seed: a.seed,
-        optimizer: OptimizerConfig::study(arch),
-        standardize,
-        early_stopping: patience.map(|patience| EarlyStopping {
-            patience,
-            ..EarlyStopping::default()
-        }),
-        ..TrainConfig::default()
-    }
-}
-
-fn eval(model: &Classifier, ds: &Dataset) -> Result<Metrics> {
-    let pred = ser_models::predict_classes(model, ds.features())?;
-    Ok(Metrics::compute(ds.labels(), &pred, labels().len())?)
-}
-
-fn run_task(t: &Task, a: &Args, fcfg: &FeatureConfig) -> Result<TaskResult> {
-    let start = Instant::now();
-    let cfg = train_config(t.arch, t.standardize, t.epochs, t.patience, a);
-    let mut trainer = Trainer::new(t.arch.default_config(), cfg, fcfg.mfcc.clone(), labels())?;
-    let desc = format!(
-        "reproduce {} model {:?} standardize {} fold {:?}",
-        t.stage.key(),
-        t.arch,
-        t.standardize,
-        t.fold
-    );
-    trainer.fit(&t.train, t.val.as_ref(), &desc, &mut |_| {})?;
-    let model = trainer.classifier()?;
-    let rec = trainer.record();
-    let train = eval(&model, &t.train)?;
-    let val = t.val.as_ref().map(|v| eval(&model, v)).transpose()?;
-    let evals = t
-        .evals
-        .iter()
-        .map(|(n, ds)| Ok((n.clone(), eval(&model, ds)?)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(TaskResult {
-        stage: t.stage,
-        arch: t.arch,
-        standardize: t.standardize,
-        fold: t.fold,
-        n_train: t.train.len(),
-        n_val: t.val.as_ref().map_or(0, |v| v.len()),
-        train,
-        val,
-        evals,
-        epochs_run: rec.history.len(),
-        best_epoch: rec.best_epoch,
-        stopped_early: rec.stopped_early,
-        seconds: start.elapsed().as_secs_f64(),
-        history: rec.history.clone(),
-    })
-}
-
-fn metrics_json(m: &Metrics) -> Value {
-    json!({"n": m.n, "accuracy": m.accuracy, "uar": m.uar, "macro_f1": m.macro_f1,
-           "confusion": m.confusion})
-}
-
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
-    (mean, var.sqrt())
-}
-
-/// Seconds per epoch on 1152 vectors, one thread (docs/PERFORMANCE.md), for scheduling.
-fn epoch_cost(arch: Arch) -> f64 {
-    match arch {
-        Arch::A => 1.0,
-        Arch::B => 0.1,
-        Arch::C => 0.09,
-        Arch::D => 0.38,
-        #[allow(unreachable_patterns)]
-        _ => 1.0,
-    }
-}
-
-const ARCHS: [Arch; 4] = [Arch::A, Arch::B, Arch::C, Arch::D];
-const SEEDS: [SeedModel; 4] = [SeedModel::A, SeedModel::B, SeedModel::C, SeedModel::D];
-
-/// Ground truth in a seed model's label order (matched by name).
-fn seed_eval(model: &Classifier, items: &[&Item], table: &FeatureTable) -> Result<Metrics> {
-    let ds = table.dataset(items)?;
-    let names = model.labels();
-    let onto = labels().map_onto(names);
-    let truth: Vec<usize> = ds
-        .labels()
-        .iter()
-        .map(|&l| {
-            onto.get(l)
-                .copied()
-                .flatten()
-                .with_context(|| format!("seed model lacks class {l}"))
-        })
-        .collect::<Result<_>>()?;
-    let pred = ser_models::predict_classes(model, ds.features())?;
-    Ok(Metrics::compute(&truth, &pred, names.len())?)
+    Ok(t)
 }
 
 fn main() -> Result<()> {
@@ -344,6 +120,14 @@ fn main() -> Result<()> {
         .clone()
         .unwrap_or_else(|| data.join("seed").join("SAVEE_files"));
     std::fs::create_dir_all(&args.out)?;
+    let cfg = StudyConfig {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        seed: args.seed,
+        patience: args.patience,
+        max_folds: args.quick.then_some(2),
+        ..StudyConfig::default()
+    };
 
     // ---- data ----
     let corpus = ser_corpus::scan(&ravdess_dir)
@@ -351,22 +135,20 @@ fn main() -> Result<()> {
     if corpus.items.is_empty() {
         bail!("no labelled clips under {}", ravdess_dir.display());
     }
-    let savee = ser_corpus::scan_with(
-        &savee_dir,
-        &ScanOptions {
-            force: Some(CorpusKind::Savee),
-            ..ScanOptions::default()
-        },
-    )
-    .with_context(|| format!("scanning {}", savee_dir.display()))?;
+    let force = ScanOptions {
+        force: Some(CorpusKind::Savee),
+        ..ScanOptions::default()
+    };
+    let savee = ser_corpus::scan_with(&savee_dir, &force)
+        .with_context(|| format!("scanning {}", savee_dir.display()))?;
     eprintln!(
         "RAVDESS: {} clips, SAVEE: {} clips",
         corpus.items.len(),
         savee.items.len()
     );
     let fcfg = FeatureConfig::study();
-    let table = features(&corpus.items, true, &fcfg, &args.cache)?;
-    let savee_table = features(&savee.items, false, &fcfg, &args.cache)?;
+    let ravdess_table = table(&corpus.items, true, &fcfg, &args.cache)?;
+    let savee_table = table(&savee.items, false, &fcfg, &args.cache)?;
     let (dups, _) = ser_corpus::features::find_duplicates(&corpus.items);
     let t_features = t0.elapsed().as_secs_f64();
     eprintln!("features: {t_features:.1} s");
@@ -375,410 +157,221 @@ fn main() -> Result<()> {
     // the global rayon pool (feature extraction) is already built.
     std::env::set_var("RAYON_NUM_THREADS", "1");
 
-    let savee_refs: Vec<&Item> = savee.items.iter().collect();
-    let savee_ds = savee_table.dataset(&savee_refs)?;
-
-    // ---- tasks ----
-    let mut tasks: Vec<Task> = Vec::new();
-    let mut protocol_info = serde_json::Map::new();
-    for (stage, twins) in [(Stage::StudyTwins, true), (Stage::Study, false)] {
-        let sp = split::study_split(
-            &corpus.items,
-            &StudySplitConfig {
-                simulated_av_twins: twins,
-                ..StudySplitConfig::default()
-            },
-        )?;
-        // Leaking pairs: a clip on the validation/test side whose twin is in training.
-        let mut side_of: HashMap<(&str, bool), Side> = HashMap::new();
-        for side in [Side::Train, Side::Validation, Side::Test] {
-            for it in sp.side_items(side) {
-                side_of.insert((it.performance.as_str(), it.simulated_av_twin), side);
-            }
-        }
-        let mut leaks = BTreeMap::new();
-        for side in [Side::Validation, Side::Test] {
-            let n = sp
-                .side_items(side)
-                .iter()
-                .filter(|it| {
-                    side_of.get(&(it.performance.as_str(), !it.simulated_av_twin))
-                        == Some(&Side::Train)
-                })
-                .count();
-            leaks.insert(format!("{side:?}").to_lowercase(), n);
-        }
-        let leak_lines = sp.leaks(&dups).len();
+    let savee_ds = Arc::new(savee_table.dataset(&savee.items)?);
+    let plan = study::plan(
+        &corpus.items,
+        &dups,
+        &ravdess_table,
+        Arc::clone(&savee_ds),
+        &fcfg.mfcc,
+        &cfg,
+    )?;
+    for (stage, r) in &plan.splits {
         eprintln!(
             "{}: train {} / val {} / test {}; clips whose twin is in training: {:?}",
             stage.key(),
-            sp.train.len(),
-            sp.validation.len(),
-            sp.test.len(),
-            leaks
+            r.n_train,
+            r.n_val,
+            r.n_test,
+            r.twin_in_train
         );
-        protocol_info.insert(
-            stage.key().into(),
-            json!({"n_train": sp.train.len(), "n_val": sp.validation.len(), "n_test": sp.test.len(),
-                   "twin_in_train": leaks, "leak_reports": leak_lines}),
-        );
-        let train = table.dataset(&sp.side_items(Side::Train))?;
-        let val = table.dataset(&sp.side_items(Side::Validation))?;
-        let test = table.dataset(&sp.side_items(Side::Test))?;
-        for arch in ARCHS {
-            tasks.push(Task {
-                stage,
-                arch,
-                standardize: false,
-                fold: None,
-                cost: epoch_cost(arch) * args.epochs as f64 * train.len() as f64 / 1152.0,
-                train: train.clone(),
-                val: Some(val.clone()),
-                evals: vec![("test".into(), test.clone())],
-                epochs: args.epochs,
-                patience: None,
-            });
-        }
     }
-    let folds = split::speaker_kfold(&corpus.items, &dups, &SpeakerFoldConfig::default())?;
-    let n_folds = if args.quick { 2 } else { folds.folds.len() };
-    let mut fold_info = Vec::new();
-    for (k, f) in folds.folds.iter().enumerate().take(n_folds) {
-        let pick = |ix: &[usize]| -> Vec<&Item> { ix.iter().map(|&i| &folds.items[i]).collect() };
-        let train = table.dataset(&pick(&f.train))?;
-        let val = table.dataset(&pick(&f.validation))?;
-        let test = table.dataset(&pick(&f.test))?;
-        fold_info.push(json!({"fold": k, "test_speakers": f.test_speakers,
-            "validation_speakers": f.validation_speakers, "n_train": train.len(),
-            "n_val": val.len(), "n_test": test.len()}));
-        for arch in ARCHS {
-            for standardize in [false, true] {
-                tasks.push(Task {
-                    stage: Stage::SpeakerCv,
-                    arch,
-                    standardize,
-                    fold: Some(k),
-                    // Early stopping: assume about half the epochs.
-                    cost: epoch_cost(arch) * args.epochs as f64 * 0.5,
-                    train: train.clone(),
-                    val: Some(val.clone()),
-                    evals: vec![("test".into(), test.clone())],
-                    epochs: args.epochs,
-                    patience: Some(args.patience),
-                });
-            }
-        }
-    }
-    // Cross-corpus: all RAVDESS speech but fold 0's test speakers as validation.
-    let f0 = &folds.folds[0];
-    let cc_train_ix: Vec<usize> = f0.train.iter().chain(&f0.validation).copied().collect();
-    let cc_train = table.dataset(
-        &cc_train_ix
-            .iter()
-            .map(|&i| &folds.items[i])
-            .collect::<Vec<_>>(),
-    )?;
-    let cc_val = table.dataset(&f0.test.iter().map(|&i| &folds.items[i]).collect::<Vec<_>>())?;
-    for arch in ARCHS {
-        tasks.push(Task {
-            stage: Stage::CrossCorpus,
-            arch,
-            standardize: false,
-            fold: None,
-            cost: epoch_cost(arch) * args.epochs as f64 * 0.6,
-            train: cc_train.clone(),
-            val: Some(cc_val.clone()),
-            evals: vec![("savee".into(), savee_ds.clone())],
-            epochs: args.epochs,
-            patience: Some(args.patience),
-        });
-    }
-    tasks.sort_by(|x, y| y.cost.total_cmp(&x.cost));
-    eprintln!("{} trainings on {} threads", tasks.len(), args.jobs);
+    eprintln!("{} trainings on {} threads", plan.jobs.len(), args.jobs);
 
-    // ---- trainings: greedy longest-first over `jobs` workers ----
+    // ---- trainings ----
     let t_train0 = Instant::now();
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<TaskResult>>> =
-        Mutex::new((0..tasks.len()).map(|_| None).collect());
-    let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.max(1))
-        .build()?;
-    pool.scope(|s| {
-        for _ in 0..args.jobs.max(1) {
-            s.spawn(|_| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(t) = tasks.get(i) else { break };
-                match run_task(t, &args, &fcfg) {
-                    Ok(r) => {
-                        let d = done.fetch_add(1, Ordering::SeqCst) + 1;
-                        let main = r.evals.first().map_or(0.0, |(_, m)| m.accuracy);
-                        eprintln!(
-                            "[{d}/{}] {:>7.1} s  {} model {:?} std {} fold {:?}: {} epochs (best {:?}), {} acc {:.3} ({:.1} s)",
-                            tasks.len(),
-                            t0.elapsed().as_secs_f64(),
-                            r.stage.key(),
-                            r.arch,
-                            r.standardize,
-                            r.fold,
-                            r.epochs_run,
-                            r.best_epoch,
-                            r.evals.first().map_or("", |(n, _)| n.as_str()),
-                            main,
-                            r.seconds
-                        );
-                        results.lock().unwrap()[i] = Some(r);
-                    }
-                    Err(e) => errors.lock().unwrap().push(format!(
-                        "{} model {:?} fold {:?}: {e:#}",
-                        t.stage.key(),
-                        t.arch,
-                        t.fold
-                    )),
-                }
-            });
+    let runner = RunnerConfig {
+        threads: args.jobs.max(1),
+        ..RunnerConfig::default()
+    };
+    let results = ser_experiment::run_jobs(&plan.jobs, &runner, &|ev| match ev {
+        ProgressEvent::Finished {
+            done,
+            total,
+            result: r,
+            ..
+        } => {
+            let main = r.evals.first();
+            eprintln!(
+                "[{done}/{total}] {:>7.1} s  {} model {:?} std {} fold {:?}: {} epochs (best {:?}), {} acc {:.3} ({:.1} s)",
+                t0.elapsed().as_secs_f64(),
+                r.key.stage.key(),
+                r.key.arch,
+                r.key.standardize,
+                r.key.fold,
+                r.epochs_run,
+                r.best_epoch,
+                main.map_or("", |e| e.name.as_str()),
+                main.map_or(0.0, |e| e.metrics.accuracy),
+                r.seconds
+            );
         }
-    });
-    let errors = errors.into_inner().unwrap();
-    if !errors.is_empty() {
-        bail!("trainings failed:\n{}", errors.join("\n"));
-    }
-    let results: Vec<TaskResult> = results
-        .into_inner()
-        .unwrap()
-        .into_iter()
-        .flatten()
-        .collect();
+        ProgressEvent::Failed { job, error, .. } => {
+            eprintln!("{} failed: {error}", job.description)
+        }
+        _ => {}
+    })?;
     let t_train = t_train0.elapsed().as_secs_f64();
 
-    // ---- stage summaries ----
-    let mut stage_seconds: BTreeMap<&str, f64> = BTreeMap::new();
-    for r in &results {
-        *stage_seconds.entry(r.stage.key()).or_default() += r.seconds;
-    }
+    // ---- summaries and figures ----
+    let stage_seconds = study::stage_seconds(&results);
     for (k, s) in &stage_seconds {
-        eprintln!("stage {k}: {s:.1} s of training (single-thread seconds)");
+        eprintln!(
+            "stage {}: {s:.1} s of training (single-thread seconds)",
+            k.key()
+        );
     }
-    let names = labels();
-    let mut out = serde_json::Map::new();
-    let fig_dir = args.out.clone();
-    for stage in [Stage::StudyTwins, Stage::Study, Stage::CrossCorpus] {
-        let mut rows = Vec::new();
-        for r in results.iter().filter(|r| r.stage == stage) {
-            let ev: serde_json::Map<String, Value> = r
-                .evals
-                .iter()
-                .map(|(n, m)| (n.clone(), metrics_json(m)))
-                .collect();
-            rows.push(
-                json!({"model": format!("{:?}", r.arch), "train": metrics_json(&r.train),
-                "val": r.val.as_ref().map(metrics_json), "eval": ev, "n_train": r.n_train,
-                "n_val": r.n_val, "epochs_run": r.epochs_run, "best_epoch": r.best_epoch,
-                "stopped_early": r.stopped_early, "seconds": r.seconds,
-                "history": r.history}),
-            );
-            if stage == Stage::StudyTwins || stage == Stage::Study {
-                let title = format!(
-                    "Model_{:?} ({})",
-                    r.arch,
-                    if stage == Stage::StudyTwins {
-                        "study protocol, with AV twins"
-                    } else {
-                        "study protocol, no twins"
-                    }
-                );
-                ser_models::plot::plot_history(
-                    &r.history,
-                    &title,
-                    fig_dir.join(format!("history_{}_{:?}.svg", stage.key(), r.arch)),
-                )?;
-            }
-        }
-        rows.sort_by_key(|v| v["model"].as_str().unwrap_or("").to_string());
-        let mut o = json!({"models": rows, "training_seconds": stage_seconds.get(stage.key())});
-        if let Some(p) = protocol_info.get(stage.key()) {
-            o["split"] = p.clone();
-        }
-        out.insert(stage.key().into(), o);
-    }
-
-    // Speaker CV: per (arch, standardize).
-    let mut cv_rows = Vec::new();
-    let mut best: Option<(f64, Arch, bool)> = None;
-    for arch in ARCHS {
-        for standardize in [false, true] {
-            let rs: Vec<&TaskResult> = results
-                .iter()
-                .filter(|r| {
-                    r.stage == Stage::SpeakerCv && r.arch == arch && r.standardize == standardize
-                })
-                .collect();
-            let acc: Vec<f64> = rs.iter().map(|r| r.evals[0].1.accuracy).collect();
-            let uar: Vec<f64> = rs.iter().map(|r| r.evals[0].1.uar).collect();
-            let best_epochs: Vec<f64> = rs
-                .iter()
-                .map(|r| r.best_epoch.unwrap_or(r.epochs_run) as f64)
-                .collect();
-            let (am, asd) = mean_std(&acc);
-            let (um, usd) = mean_std(&uar);
-            let (be, _) = mean_std(&best_epochs);
-            let mut conf = vec![vec![0usize; names.len()]; names.len()];
-            for r in &rs {
-                for (i, row) in r.evals[0].1.confusion.iter().enumerate() {
-                    for (j, c) in row.iter().enumerate() {
-                        conf[i][j] += c;
-                    }
-                }
-            }
-            eprintln!(
-                "CV model {arch:?} std {standardize}: accuracy {am:.3} ± {asd:.3}, UAR {um:.3} ± {usd:.3}, mean best epoch {be:.1}"
-            );
-            if best.is_none_or(|(b, _, _)| um > b) {
-                best = Some((um, arch, standardize));
-            }
-            cv_rows.push(
-                json!({"model": format!("{arch:?}"), "standardize": standardize,
-                "accuracy_mean": am, "accuracy_std": asd, "uar_mean": um, "uar_std": usd,
-                "accuracy": acc, "uar": uar, "best_epochs": best_epochs,
-                "mean_best_epoch": be, "confusion": conf,
-                "epochs_run": rs.iter().map(|r| r.epochs_run).collect::<Vec<_>>(),
-                "seconds": rs.iter().map(|r| r.seconds).sum::<f64>()}),
-            );
+    let labels = ravdess_table.label_set();
+    let stage = |s: Stage| study::stage_results(&results, s, plan.splits.get(&s));
+    let (study_twins, study_plain) = (stage(Stage::StudyTwins), stage(Stage::Study));
+    for (s, res, what) in [
+        (
+            Stage::StudyTwins,
+            &study_twins,
+            "study protocol, with AV twins",
+        ),
+        (Stage::Study, &study_plain, "study protocol, no twins"),
+    ] {
+        for r in &res.models {
+            ser_models::plot::plot_history(
+                &r.history,
+                &format!("Model_{:?} ({what})", r.model),
+                args.out
+                    .join(format!("history_{}_{:?}.svg", s.key(), r.model)),
+            )?;
         }
     }
-    let (best_uar, best_arch, best_std) = best.context("no CV results")?;
-    let best_row = cv_rows
-        .iter()
-        .find(|v| v["model"] == format!("{best_arch:?}") && v["standardize"] == best_std)
-        .cloned()
-        .context("best row")?;
-    let best_conf: Vec<Vec<usize>> = serde_json::from_value(best_row["confusion"].clone())?;
-    let conf_title = format!(
-        "Model_{best_arch:?}{}: speaker 6-fold CV, all test folds",
-        if best_std { " + standardisation" } else { "" }
-    );
+    let cv = study::speaker_cv_results(&results, &plan, &cfg, labels.len())?;
+    for r in &cv.rows {
+        let s = &r.summary;
+        eprintln!(
+            "CV model {:?} std {}: accuracy {:.3} ± {:.3}, UAR {:.3} ± {:.3}, mean best epoch {:.1}",
+            r.model, r.standardize, s.accuracy_mean, s.accuracy_std, s.uar_mean, s.uar_std,
+            s.mean_best_epoch
+        );
+    }
+    let best_row = cv.best_row().context("best CV row")?;
     ser_models::plot::plot_confusion(
-        &best_conf,
-        &names,
-        &conf_title,
-        fig_dir.join("confusion_speaker_cv_best.svg"),
+        &best_row.summary.confusion_sum,
+        &labels,
+        &format!(
+            "Model_{:?}{}: speaker 6-fold CV, all test folds",
+            cv.best.model,
+            if cv.best.standardize {
+                " + standardisation"
+            } else {
+                ""
+            }
+        ),
+        args.out.join("confusion_speaker_cv_best.svg"),
     )?;
-    out.insert(
-        "speaker_cv".into(),
-        json!({"folds": fold_info, "rows": cv_rows, "patience": args.patience,
-               "max_epochs": args.epochs,
-               "best": {"model": format!("{best_arch:?}"), "standardize": best_std, "uar_mean": best_uar},
-               "training_seconds": stage_seconds.get("speaker_cv")}),
-    );
 
     // ---- the study's seed models ----
-    let seed_feats_cfg = Classifier::seed(SeedModel::B)?.feature_config().clone();
     let seed_fcfg = FeatureConfig {
         audio: AudioConfig::default(),
-        mfcc: seed_feats_cfg,
+        mfcc: Classifier::seed(SeedModel::B)?.feature_config().clone(),
     };
-    let same_cfg = seed_fcfg.fingerprint()? == fcfg.fingerprint()?;
-    let (seed_table, seed_savee) = if same_cfg {
-        (None, None)
+    let (seed_savee, seed_folds) = if seed_fcfg.fingerprint()? == fcfg.fingerprint()? {
+        (Arc::clone(&savee_ds), plan.fold_tests.clone())
     } else {
-        (
-            Some(features(&corpus.items, false, &seed_fcfg, &args.cache)?),
-            Some(features(&savee.items, false, &seed_fcfg, &args.cache)?),
-        )
+        let t = table(&corpus.items, false, &seed_fcfg, &args.cache)?;
+        let s = table(&savee.items, false, &seed_fcfg, &args.cache)?;
+        let folds = &plan.speaker_folds;
+        let tests = (folds.folds.iter().take(plan.folds.len()))
+            .map(|f| Ok(Arc::new(t.indexed(&folds.items, &f.test)?)))
+            .collect::<Result<Vec<_>>>()?;
+        (Arc::new(s.dataset(&savee.items)?), tests)
     };
-    let seed_table = seed_table.as_ref().unwrap_or(&table);
-    let seed_savee = seed_savee.as_ref().unwrap_or(&savee_table);
-    let mut seed_rows = Vec::new();
-    for which in SEEDS {
+    let mut seed_models = Vec::new();
+    for which in SeedModel::ALL {
         let model = Classifier::seed(which)?;
         if model.feature_config() != &seed_fcfg.mfcc {
             bail!("seed model {which:?} has another feature config");
         }
-        let sv = seed_eval(&model, &savee_refs, seed_savee)?;
-        let mut fold_acc = Vec::new();
-        let mut fold_uar = Vec::new();
-        for f in folds.folds.iter().take(n_folds) {
-            let items: Vec<&Item> = f.test.iter().map(|&i| &folds.items[i]).collect();
-            let m = seed_eval(&model, &items, seed_table)?;
-            fold_acc.push(m.accuracy);
-            fold_uar.push(m.uar);
-        }
-        let (am, asd) = mean_std(&fold_acc);
-        let (um, usd) = mean_std(&fold_uar);
+        let row = study::seed_row(which, &model, &seed_savee, &seed_folds, labels)?;
+        let f = &row.ravdess_folds_not_honest;
         eprintln!(
-            "seed {which:?}: SAVEE accuracy {:.3} UAR {:.3}; RAVDESS folds (trained on them!) accuracy {am:.3} UAR {um:.3}",
-            sv.accuracy, sv.uar
+            "seed {which:?}: SAVEE accuracy {:.3} UAR {:.3}; RAVDESS folds (trained on them!) accuracy {:.3} UAR {:.3}",
+            row.savee.accuracy, row.savee.uar, f.accuracy_mean, f.uar_mean
         );
-        seed_rows.push(
-            json!({"model": format!("{which:?}"), "savee": metrics_json(&sv),
-            "ravdess_folds_not_honest": {"accuracy_mean": am, "accuracy_std": asd,
-            "uar_mean": um, "uar_std": usd}}),
-        );
+        seed_models.push(row);
     }
-    out.insert("seed_models".into(), json!(seed_rows));
 
     // ---- the default model ----
-    let mut default_info = Value::Null;
+    let mut default_model = None;
     if let Some(dir) = &args.default_out {
-        let epochs = best_row["mean_best_epoch"]
-            .as_f64()
-            .unwrap_or(args.epochs as f64)
-            .round()
-            .max(1.0) as usize;
-        let all: Vec<&Item> = corpus.items.iter().collect();
-        let train = table.dataset(&all)?;
-        let t = Instant::now();
-        let cfg = train_config(best_arch, best_std, epochs, None, &args);
-        let mut trainer =
-            Trainer::new(best_arch.default_config(), cfg, fcfg.mfcc.clone(), labels())?;
+        let train = Arc::new(ravdess_table.dataset(&corpus.items)?);
+        let epochs = study::default_epochs(best_row.summary.mean_best_epoch);
         let desc = format!(
             "all {} RAVDESS speech clips ({}), {epochs} epochs = mean best epoch of speaker CV; \
-             chosen by mean speaker-CV UAR {best_uar:.4}; seed {}",
+             chosen by mean speaker-CV UAR {:.4}; seed {}",
             train.len(),
             ravdess_dir.display(),
+            cv.best.uar_mean,
             args.seed
         );
-        trainer.fit(&train, None, &desc, &mut |_| {})?;
+        let job = study::default_model_job(
+            &cv,
+            &cfg,
+            train,
+            Arc::clone(&savee_ds),
+            &fcfg.mfcc,
+            labels,
+            desc,
+        )?;
+        let trained = ser_experiment::train_job(&job)?;
         std::fs::create_dir_all(dir)?;
-        trainer.save(dir)?;
-        let model = trainer.classifier()?;
-        let train_m = eval(&model, &train)?;
-        let sv = eval(&model, &savee_ds)?;
-        let secs = t.elapsed().as_secs_f64();
+        trained.trainer.save(dir)?;
+        let r = trained.result;
+        let sv = r.eval("savee").context("savee metrics")?.clone();
         eprintln!(
-            "default model: Model_{best_arch:?} std {best_std}, {epochs} epochs on {} clips, train accuracy {:.3}, SAVEE accuracy {:.3} UAR {:.3} ({secs:.1} s) -> {}",
-            train.len(),
-            train_m.accuracy,
-            sv.accuracy,
-            sv.uar,
-            dir.display()
+            "default model: Model_{:?} std {}, {epochs} epochs on {} clips, train accuracy {:.3}, SAVEE accuracy {:.3} UAR {:.3} ({:.1} s) -> {}",
+            cv.best.model, cv.best.standardize, r.n_train, r.train.accuracy, sv.accuracy, sv.uar,
+            r.seconds, dir.display()
         );
-        default_info = json!({"model": format!("{best_arch:?}"), "standardize": best_std,
-            "epochs": epochs, "n_train": train.len(), "train": metrics_json(&train_m),
-            "savee": metrics_json(&sv), "seconds": secs, "dir": dir});
+        default_model = Some(study::DefaultModel {
+            model: cv.best.model,
+            standardize: cv.best.standardize,
+            epochs,
+            n_train: r.n_train,
+            train: r.train,
+            savee: sv,
+            seconds: r.seconds,
+            dir: dir.clone(),
+        });
     }
-    out.insert("default_model".into(), default_info);
 
     let total = t0.elapsed().as_secs_f64();
-    out.insert(
-        "run".into(),
-        json!({"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
-               "patience": args.patience, "jobs": args.jobs, "quick": args.quick,
-               "data": data, "savee": savee_dir, "n_ravdess": corpus.items.len(),
-               "n_savee": savee.items.len(), "feature_seconds": t_features,
-               "training_wall_seconds": t_train, "total_seconds": total,
-               "stage_training_seconds": stage_seconds,
-               "feature_config": fcfg}),
-    );
-    std::fs::write(
-        args.out.join("results.json"),
-        serde_json::to_string_pretty(&Value::Object(out))?,
-    )?;
+    let out = StudyResults {
+        study_twins,
+        study: study_plain,
+        cross_corpus: stage(Stage::CrossCorpus),
+        speaker_cv: cv,
+        seed_models,
+        default_model,
+        run: study::RunInfo {
+            epochs: args.epochs,
+            batch_size: args.batch_size,
+            seed: args.seed,
+            patience: args.patience,
+            jobs: args.jobs,
+            quick: args.quick,
+            data,
+            savee: savee_dir,
+            n_ravdess: corpus.items.len(),
+            n_savee: savee.items.len(),
+            feature_seconds: t_features,
+            training_wall_seconds: t_train,
+            total_seconds: total,
+            stage_training_seconds: stage_seconds,
+            feature_config: fcfg,
+        },
+    };
+    let path = args.out.join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&out)?)?;
     if let Some(figs) = &args.figures {
         std::fs::create_dir_all(figs)?;
-        for e in std::fs::read_dir(&fig_dir)? {
+        for e in std::fs::read_dir(&args.out)? {
             let p = e?.path();
             if p.extension().is_some_and(|x| x == "svg") {
                 std::fs::copy(&p, figs.join(p.file_name().context("name")?))?;
@@ -787,7 +380,7 @@ fn main() -> Result<()> {
     }
     eprintln!(
         "done: features {t_features:.1} s, trainings {t_train:.1} s wall, total {total:.1} s; {}",
-        args.out.join("results.json").display()
+        path.display()
     );
     Ok(())
 }

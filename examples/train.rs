@@ -25,11 +25,11 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
-use ndarray::Array2;
 use ser::{LabelSet, ModelChoice};
-use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
-use ser_corpus::split::{self, Side, SpeakerFoldConfig, StratifiedConfig, StudySplitConfig};
-use ser_models::{Arch, Dataset, EarlyStopping, Metrics, OptimizerConfig, TrainConfig, Trainer};
+use ser_corpus::features::{ExtractOptions, FeatureConfig};
+use ser_corpus::split::{self, SpeakerFoldConfig, StratifiedConfig, StudySplitConfig};
+use ser_experiment::{FeatureTable, SplitData, UnknownLabels};
+use ser_models::{Arch, EarlyStopping, OptimizerConfig, TrainConfig, Trainer};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ProtocolArg {
@@ -80,27 +80,6 @@ struct Args {
     out: PathBuf,
 }
 
-/// The feature rows of one split side whose clip has a feature row (`idx`) and a class of the
-/// model (`labels`, per feature row).
-fn rows(
-    x: &Array2<f32>,
-    labels: &[Option<usize>],
-    idx: &[Option<usize>],
-    side: &[usize],
-    n_classes: usize,
-) -> Dataset {
-    let kept: Vec<(usize, usize)> = side
-        .iter()
-        .filter_map(|&i| idx[i])
-        .filter_map(|j| labels[j].map(|l| (j, l)))
-        .collect();
-    let mut out = Array2::zeros((kept.len(), x.ncols()));
-    for (r, &(j, _)) in kept.iter().enumerate() {
-        out.row_mut(r).assign(&x.row(j));
-    }
-    Dataset::new(out, kept.iter().map(|&(_, l)| l).collect(), n_classes).unwrap()
-}
-
 fn main() -> Result<()> {
     let args = Args::parse();
     let start = args.init.as_ref().map(ModelChoice::load).transpose()?;
@@ -144,60 +123,31 @@ fn main() -> Result<()> {
         },
         None => FeatureConfig::study(),
     };
-    let feats = extract_features(
+    // The model's classes: the starting model's, else the study's eight; clips of other classes
+    // are left out.
+    let names = start
+        .as_ref()
+        .map_or_else(LabelSet::study, |c| c.labels().clone());
+    let (table, failures) = FeatureTable::extract(
         &split.items,
+        false,
         &fcfg,
         &ExtractOptions {
             cache_dir: Some(args.cache.clone()),
             progress: progress::feature_progress(false),
         },
+        names.clone(),
+        UnknownLabels::Skip,
     )?;
-    for f in &feats.failures {
+    for f in &failures {
         eprintln!("skipped {}: {}", f.path.display(), f.reason);
     }
-    // Map split item index -> feature row (failed clips have none).
-    let mut idx = vec![None; split.items.len()];
-    let mut j = 0;
-    for (i, item) in split.items.iter().enumerate() {
-        if j < feats.items.len() && &feats.items[j] == item {
-            idx[i] = Some(j);
-            j += 1;
-        }
-    }
-    // Each feature row's class index in the model's labels (None: a class it lacks).
-    let names = start
-        .as_ref()
-        .map_or_else(LabelSet::study, |c| c.labels().clone());
-    let labels: Vec<Option<usize>> = feats
-        .items
-        .iter()
-        .map(|it| names.index_of(&it.label))
-        .collect();
-    let lacking = labels.iter().filter(|l| l.is_none()).count();
-    if lacking > 0 {
-        eprintln!("left out {lacking} clips of classes the model lacks ({names})");
-    }
-    let train = rows(
-        &feats.x,
-        &labels,
-        &idx,
-        split.indices(Side::Train),
-        names.len(),
-    );
-    let val = rows(
-        &feats.x,
-        &labels,
-        &idx,
-        split.indices(Side::Validation),
-        names.len(),
-    );
-    let test = rows(
-        &feats.x,
-        &labels,
-        &idx,
-        split.indices(Side::Test),
-        names.len(),
-    );
+    // Failed clips have no row and are left out of every side.
+    let SplitData {
+        train,
+        validation: val,
+        test,
+    } = table.split_data(&split)?;
     eprintln!(
         "{:?}: train {} / validation {} / test {}",
         args.protocol,
@@ -261,8 +211,7 @@ fn main() -> Result<()> {
         )?;
     }
     if !test.is_empty() {
-        let pred = ser_models::predict_classes(&model, test.features())?;
-        let m = Metrics::compute(test.labels(), &pred, names.len())?;
+        let m = ser_experiment::evaluate(&model, &test)?;
         for ext in ["svg", "png"] {
             ser_models::plot::plot_confusion(
                 &m.confusion,

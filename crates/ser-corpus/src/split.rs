@@ -85,10 +85,12 @@ impl Split {
             .collect()
     }
 
-    /// Describes every speaker, performance (twin) and duplicate group found on more than one
-    /// side, e.g. `performance ravdess:02-03-01-02-01-07 on train and test`. Empty for a
-    /// leak-free split. `duplicates` are groups of paths with identical samples.
-    pub fn leaks(&self, duplicates: &[Vec<PathBuf>]) -> Vec<String> {
+    /// Every speaker, performance (twin) and duplicate group found on more than one side, as
+    /// data: speakers first (sorted by key), then performances (sorted), then duplicate groups
+    /// (in `duplicates` order). Each [`Leak`] displays as before, e.g. `performance
+    /// ravdess:02-03-01-02-01-07 on train and test`. Empty for a leak-free split. `duplicates`
+    /// are groups of paths with identical samples.
+    pub fn leaks(&self, duplicates: &[Vec<PathBuf>]) -> Vec<Leak> {
         let dup_of: HashMap<&PathBuf, usize> = duplicates
             .iter()
             .enumerate()
@@ -106,27 +108,58 @@ impl Split {
                 }
             }
         }
-        let sides = |s: &BTreeSet<Side>| {
-            s.iter()
-                .map(|x| format!("{x:?}").to_lowercase())
-                .collect::<Vec<_>>()
-                .join(" and ")
+        let leak = |what: LeakKind, s: BTreeSet<Side>| Leak {
+            what,
+            sides: s.into_iter().collect(),
         };
         let mut out = Vec::new();
-        for (k, s) in speakers.iter().filter(|(_, s)| s.len() > 1) {
-            out.push(format!("speaker {k} on {}", sides(s)));
+        for (k, s) in speakers.into_iter().filter(|(_, s)| s.len() > 1) {
+            out.push(leak(LeakKind::Speaker(k), s));
         }
-        for (k, s) in perfs.iter().filter(|(_, s)| s.len() > 1) {
-            out.push(format!("performance {k} on {}", sides(s)));
+        for (k, s) in perfs.into_iter().filter(|(_, s)| s.len() > 1) {
+            out.push(leak(LeakKind::Performance(k.to_string()), s));
         }
-        for (g, s) in dups.iter().filter(|(_, s)| s.len() > 1) {
-            out.push(format!(
-                "duplicate group {:?} on {}",
-                duplicates[*g],
-                sides(s)
-            ));
+        for (g, s) in dups.into_iter().filter(|(_, s)| s.len() > 1) {
+            out.push(leak(LeakKind::Duplicate(duplicates[g].clone()), s));
         }
         out
+    }
+}
+
+/// What a [`Leak`] shares across sides.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LeakKind {
+    /// A speaker ([`Item::speaker_key`]).
+    Speaker(String),
+    /// A performance id (an item and its twin).
+    Performance(String),
+    /// A group of paths with identical decoded samples.
+    Duplicate(Vec<PathBuf>),
+}
+
+/// One speaker, performance or duplicate group found on more than one side of a [`Split`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Leak {
+    /// What is shared.
+    pub what: LeakKind,
+    /// The sides it is on (at least two, in [`Side`] order).
+    pub sides: Vec<Side>,
+}
+
+impl std::fmt::Display for Leak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.what {
+            LeakKind::Speaker(k) => write!(f, "speaker {k} on ")?,
+            LeakKind::Performance(k) => write!(f, "performance {k} on ")?,
+            LeakKind::Duplicate(paths) => write!(f, "duplicate group {paths:?} on ")?,
+        }
+        for (i, s) in self.sides.iter().enumerate() {
+            let sep = if i == 0 { "" } else { " and " };
+            write!(f, "{sep}{}", format!("{s:?}").to_lowercase())?;
+        }
+        Ok(())
     }
 }
 

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use ser_corpus::split::{
-    leak_groups, leave_one_speaker_out, speaker_kfold, stratified_split, study_split, Side,
-    SpeakerFoldConfig, Split, StratifiedConfig, StudySplitConfig,
+    leak_groups, leave_one_speaker_out, speaker_kfold, stratified_split, study_split, Leak,
+    LeakKind, Side, SpeakerFoldConfig, Split, StratifiedConfig, StudySplitConfig,
 };
 use ser_corpus::{Gender, Item};
 
@@ -109,9 +109,12 @@ fn study_split_with_simulated_twins_leaks() {
         .all(|i| train_perf.contains(i.performance.as_str())));
     let leaks = s.leaks(&[]);
     assert!(
-        leaks
-            .iter()
-            .any(|l| l.starts_with("performance ravdess:") && l.ends_with("train and test")),
+        leaks.iter().any(
+            |l| matches!(&l.what, LeakKind::Performance(p) if p.starts_with("ravdess:"))
+                && l.sides == [Side::Train, Side::Test]
+                && l.to_string().starts_with("performance ravdess:")
+                && l.to_string().ends_with("train and test")
+        ),
         "{leaks:?}"
     );
     // serde round trip records the twins
@@ -161,7 +164,9 @@ fn stratified_is_seeded_and_stratified() {
     both.extend(ravdess_items(1..=4, 3));
     let s = stratified_split(&both, &[], &cfg).unwrap();
     assert!(
-        s.leaks(&[]).iter().all(|l| l.starts_with("speaker")),
+        s.leaks(&[])
+            .iter()
+            .all(|l| matches!(l.what, LeakKind::Speaker(_))),
         "{:?}",
         s.leaks(&[])
     );
@@ -302,7 +307,7 @@ proptest! {
     fn stratified_never_splits_leak_groups((items, dups, _f, _v, seed) in arb_case()) {
         let s = stratified_split(&items, &dups, &StratifiedConfig { seed: seed.unwrap_or(1), ..Default::default() }).unwrap();
         assert_partition(&s);
-        let leaks: Vec<String> = s.leaks(&dups).into_iter().filter(|l| !l.starts_with("speaker")).collect();
+        let leaks: Vec<Leak> = s.leaks(&dups).into_iter().filter(|l| !matches!(l.what, LeakKind::Speaker(_))).collect();
         prop_assert!(leaks.is_empty(), "{:?}", leaks);
     }
 }
