@@ -82,10 +82,10 @@ fn table(
     items: &[Item],
     twins: bool,
     fcfg: &FeatureConfig,
-    cache: &PathBuf,
+    cache: &std::path::Path,
 ) -> Result<FeatureTable> {
     let opts = ExtractOptions {
-        cache_dir: Some(cache.clone()),
+        cache_dir: Some(cache.to_path_buf()),
         progress: progress::feature_progress(false),
     };
     let (t, failures) = FeatureTable::extract(
@@ -253,7 +253,7 @@ fn main() -> Result<()> {
     let best_row = cv.best_row().context("best CV row")?;
     ser_models::plot::plot_confusion(
         &best_row.summary.confusion_sum,
-        &labels,
+        labels,
         &format!(
             "Model_{:?}{}: speaker 6-fold CV, all test folds",
             cv.best.model,

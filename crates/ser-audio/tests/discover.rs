@@ -166,7 +166,12 @@ fn walk_is_recursive_sorted_and_reports_what_it_skips() {
     let skipped: Vec<(String, SkipReason)> = w
         .skipped
         .iter()
-        .map(|s| (rel(r, &[s.path.clone()])[0].clone(), s.reason.clone()))
+        .map(|s| {
+            (
+                rel(r, std::slice::from_ref(&s.path))[0].clone(),
+                s.reason.clone(),
+            )
+        })
         .collect();
     let not_audio = |e: &str| SkipReason::NotAudio {
         extension: e.to_string(),

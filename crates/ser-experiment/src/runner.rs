@@ -221,7 +221,7 @@ pub fn evaluate(model: &Classifier, data: &Dataset) -> Result<Metrics> {
 /// outside `labels`); prediction errors.
 pub fn evaluate_mapped(model: &Classifier, data: &Dataset, labels: &LabelSet) -> Result<Metrics> {
     let model_set = model.labels();
-    let onto = labels.map_onto(&model_set);
+    let onto = labels.map_onto(model_set);
     let truth = data
         .labels()
         .iter()
