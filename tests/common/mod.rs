@@ -1,13 +1,20 @@
-//! Helpers shared by the facade's integration tests: the committed fixtures, the corpus copy
+//! Helpers shared by the integration tests (the facade's, and crates' that include this file with
+//! `#[path]`): the committed fixtures, the corpus copy
 //! named by `SER_DATA_DIR`, and float comparisons.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
-/// `tests/data/`: the committed fixtures (RAVDESS material CC BY-NC-SA 4.0, SAVEE; see
-/// tests/data/README.md).
+/// `tests/data/` at the repository root: the committed fixtures (RAVDESS material CC BY-NC-SA
+/// 4.0, SAVEE; see tests/data/README.md). Found from the manifest directory of the crate whose
+/// tests include this module (the root package, or a crate under `crates/`).
 pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|dir| dir.join("tests/data"))
+        .find(|d| d.join("README.md").is_file())
+        .unwrap_or_else(|| manifest.join("tests/data"))
 }
 
 /// A fixture under `tests/data/`.

@@ -50,17 +50,17 @@ impl Emotion {
         Emotion::Boredom,
     ];
 
-    /// The study's eight classes in its order (RAVDESS's emotions), indices 0..7.
-    pub const STUDY: [Emotion; 8] = [
-        Emotion::Neutral,
-        Emotion::Calm,
-        Emotion::Happy,
-        Emotion::Sad,
-        Emotion::Angry,
-        Emotion::Fearful,
-        Emotion::Disgust,
-        Emotion::Surprised,
-    ];
+    /// The study's eight classes in its order (RAVDESS's emotions), indices 0..7: the first
+    /// eight of [`Emotion::ALL`].
+    pub const STUDY: [Emotion; 8] = {
+        let mut out = [Emotion::Neutral; 8];
+        let mut i = 0;
+        while i < 8 {
+            out[i] = Self::ALL[i];
+            i += 1;
+        }
+        out
+    };
 
     /// The stable index (0..7 the study's classes, 8 boredom).
     pub fn index(self) -> usize {

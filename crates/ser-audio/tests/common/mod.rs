@@ -1,28 +1,11 @@
-//! Helpers shared by the integration tests: fixture paths, the corpus copy, a tiny WAV writer.
+//! Helpers shared by ser-audio's integration tests: the workspace's `tests/common` (fixture
+//! paths, the corpus copy) and a tiny WAV writer.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
-/// `tests/data/` at the repository root: the committed fixtures.
-pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data")
-}
-
-/// A fixture under `tests/data/`.
-pub fn fixture(rel: &str) -> PathBuf {
-    fixtures_dir().join(rel)
-}
-
-/// The corpus copy named by `SER_DATA_DIR` (e.g. /work/shared/data); `None`, with a note
-/// naming the skipped test, when the variable is unset.
-pub fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("SER_DATA_DIR").map(PathBuf::from);
-    if dir.is_none() {
-        let test = std::thread::current().name().unwrap_or("test").to_string();
-        eprintln!("SER_DATA_DIR is not set: skipping {test}");
-    }
-    dir
-}
+#[path = "../../../../tests/common/mod.rs"]
+mod shared;
+#[allow(unused_imports)]
+pub use shared::{data_dir, fixture, fixtures_dir, max_abs_diff};
 
 /// Sample encodings the WAV writer knows.
 #[derive(Debug, Clone, Copy)]
