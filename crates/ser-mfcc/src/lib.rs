@@ -69,4 +69,5 @@ pub use mfcc::{mean_over_time, Mfcc};
 pub use stft::{hann_window, n_frames, Stft};
 pub use vad::{
     select_frames, speech_mask, speech_spans, Vad, VadConfig, VadDecision, VAD_ENERGY_FLOOR_DBFS,
+    VAD_MAX_FRAME,
 };

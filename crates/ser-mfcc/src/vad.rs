@@ -14,6 +14,10 @@ use crate::stft::hann_window;
 /// Lowest frame energy reported, dBFS (digital silence).
 pub const VAD_ENERGY_FLOOR_DBFS: f32 = -120.0;
 
+/// Longest analysis frame (and hop) the [`Vad`] accepts, samples (2^20): bounds the FFT plan
+/// and its buffers for absurd sample rates or frame lengths.
+pub const VAD_MAX_FRAME: usize = 1 << 20;
+
 /// Settings of the [`Vad`]; every threshold is documented with its default.
 ///
 /// Times are milliseconds and converted at the input's own sample rate (frame and hop rounded
@@ -129,11 +133,13 @@ impl VadConfig {
         Ok(())
     }
 
-    /// Frame length and hop in samples at `sample_rate` (rounded; frame >= 4, hop >= 1).
+    /// Frame length and hop in samples at `sample_rate` (rounded; frame within
+    /// `4..=`[`VAD_MAX_FRAME`], hop >= 1).
     ///
     /// # Errors
-    /// [`MfccError::InvalidConfig`] for `sample_rate == 0` or a rate so low that a frame has
-    /// fewer than 4 samples.
+    /// [`MfccError::InvalidConfig`] for `sample_rate == 0` or a rate that puts fewer than 4 or
+    /// more than [`VAD_MAX_FRAME`] samples in a frame (below 160 Hz or above about 42 MHz with
+    /// 25 ms frames).
     pub fn frame_and_hop(&self, sample_rate: u32) -> Result<(usize, usize), MfccError> {
         if sample_rate == 0 {
             return Err(invalid("sample_rate", "> 0 Hz", sample_rate));
@@ -141,11 +147,12 @@ impl VadConfig {
         let sr = f64::from(sample_rate);
         let frame = (self.frame_ms * sr / 1000.0).round();
         let hop = (self.hop_ms * sr / 1000.0).round().max(1.0);
-        if !((4.0..1e9).contains(&frame) && hop < 1e9) {
+        let max = VAD_MAX_FRAME as f64;
+        if !((4.0..=max).contains(&frame) && hop <= max) {
             return Err(invalid(
                 "sample_rate",
                 format!(
-                    "a rate giving 4..1e9 samples per {} ms frame",
+                    "a rate giving 4..={VAD_MAX_FRAME} samples per {} ms frame and hop",
                     self.frame_ms
                 ),
                 sample_rate,

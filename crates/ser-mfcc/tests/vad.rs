@@ -301,6 +301,14 @@ fn edges_and_errors() {
     assert!(v.decide(&[0.0, f32::NAN], SR).is_err());
     assert!(v.decide(&[0.0], 0).is_err());
     assert!(v.decide(&[0.0], 100).is_err());
+    assert!(v.decide(&[0.0], u32::MAX).is_err());
+    assert!(Vad::new(VadConfig {
+        frame_ms: 1e9,
+        ..VadConfig::default()
+    })
+    .unwrap()
+    .decide(&[0.0], SR)
+    .is_err());
     assert!(Vad::new(VadConfig {
         hop_ms: 0.0,
         ..VadConfig::default()
