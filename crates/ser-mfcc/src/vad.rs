@@ -83,54 +83,92 @@ impl VadConfig {
     /// # Errors
     /// [`MfccError::InvalidConfig`] naming the first bad field.
     pub fn validate(&self) -> Result<(), MfccError> {
-        let finite_pos = |field: &'static str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(invalid(field, "a finite number > 0", v))
-            }
-        };
-        let finite_nonneg = |field: &'static str, v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(invalid(field, "a finite number >= 0", v))
-            }
-        };
-        finite_pos("frame_ms", self.frame_ms)?;
-        finite_pos("hop_ms", self.hop_ms)?;
-        finite_nonneg("band_low_hz", self.band_low_hz)?;
-        if !(self.band_high_hz.is_finite() && self.band_high_hz > self.band_low_hz) {
-            return Err(invalid(
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        let non_negative = |v: f64| v.is_finite() && v >= 0.0;
+        let checks = [
+            (
+                "frame_ms",
+                positive(self.frame_ms),
+                "a finite number > 0",
+                self.frame_ms,
+            ),
+            (
+                "hop_ms",
+                positive(self.hop_ms),
+                "a finite number > 0",
+                self.hop_ms,
+            ),
+            (
+                "band_low_hz",
+                non_negative(self.band_low_hz),
+                "a finite number >= 0",
+                self.band_low_hz,
+            ),
+            (
                 "band_high_hz",
-                format!("a finite number > band_low_hz ({})", self.band_low_hz),
+                self.band_high_hz.is_finite() && self.band_high_hz > self.band_low_hz,
+                "a finite number > band_low_hz",
                 self.band_high_hz,
-            ));
-        }
-        if !self.abs_floor_dbfs.is_finite() {
-            return Err(invalid(
+            ),
+            (
                 "abs_floor_dbfs",
+                self.abs_floor_dbfs.is_finite(),
                 "a finite dB value",
                 self.abs_floor_dbfs,
-            ));
-        }
-        finite_nonneg("max_below_peak_db", self.max_below_peak_db)?;
-        if !(0.0..=100.0).contains(&self.noise_percentile) {
-            return Err(invalid(
+            ),
+            (
+                "max_below_peak_db",
+                non_negative(self.max_below_peak_db),
+                "a finite number >= 0",
+                self.max_below_peak_db,
+            ),
+            (
                 "noise_percentile",
+                (0.0..=100.0).contains(&self.noise_percentile),
                 "0..=100",
                 self.noise_percentile,
-            ));
+            ),
+            (
+                "above_noise_db",
+                non_negative(self.above_noise_db),
+                "a finite number >= 0",
+                self.above_noise_db,
+            ),
+            (
+                "max_flatness",
+                (0.0..=1.0).contains(&self.max_flatness),
+                "0..=1",
+                self.max_flatness,
+            ),
+            (
+                "max_gap_ms",
+                non_negative(self.max_gap_ms),
+                "a finite number >= 0",
+                self.max_gap_ms,
+            ),
+            (
+                "min_run_ms",
+                non_negative(self.min_run_ms),
+                "a finite number >= 0",
+                self.min_run_ms,
+            ),
+            (
+                "min_run_spread_db",
+                non_negative(self.min_run_spread_db),
+                "a finite number >= 0",
+                self.min_run_spread_db,
+            ),
+            (
+                "min_clip_speech_ms",
+                non_negative(self.min_clip_speech_ms),
+                "a finite number >= 0",
+                self.min_clip_speech_ms,
+            ),
+        ];
+        match checks.into_iter().find(|c| !c.1) {
+            Some((field, _, expected, value)) => Err(invalid(field, expected, value)),
+            None => Ok(()),
         }
-        finite_nonneg("above_noise_db", self.above_noise_db)?;
-        if !(0.0..=1.0).contains(&self.max_flatness) {
-            return Err(invalid("max_flatness", "0..=1", self.max_flatness));
-        }
-        finite_nonneg("max_gap_ms", self.max_gap_ms)?;
-        finite_nonneg("min_run_ms", self.min_run_ms)?;
-        finite_nonneg("min_run_spread_db", self.min_run_spread_db)?;
-        finite_nonneg("min_clip_speech_ms", self.min_clip_speech_ms)?;
-        Ok(())
     }
 
     /// Frame length and hop in samples at `sample_rate` (rounded; frame within

@@ -161,9 +161,7 @@ fn a_tone_burst_in_silence_is_not_speech() {
 fn speech_without_pauses_is_speech() {
     // The fixtures cut to their speech: the clip's own floor is now speech, yet most of it stays.
     let mut vad = vad();
-    for path in fixtures() {
-        let (x, sr) = load(&path);
-        let d = vad.decide(&x, sr).unwrap();
+    for (path, x, sr, d) in decided_fixtures() {
         let spans = speech_spans(&d.mask);
         let hop = (sr / 100) as usize;
         let (a, b) = (
@@ -199,12 +197,23 @@ fn load(path: &Path) -> (Vec<f32>, u32) {
     (a.samples, a.sample_rate)
 }
 
+/// Every fixture decoded at its own rate, with the default detector's decision.
+fn decided_fixtures() -> Vec<(PathBuf, Vec<f32>, u32, VadDecision)> {
+    let mut vad = vad();
+    fixtures()
+        .into_iter()
+        .map(|path| {
+            let (x, sr) = load(&path);
+            let d = vad.decide(&x, sr).unwrap();
+            (path, x, sr, d)
+        })
+        .collect()
+}
+
 #[test]
 fn real_speech_fixtures_are_speech() {
     let mut vad = vad();
-    for path in fixtures() {
-        let (x, sr) = load(&path);
-        let d = vad.decide(&x, sr).unwrap();
+    for (path, x, sr, d) in decided_fixtures() {
         eprintln!(
             "{}: {} Hz, {:.2} s, speech {:.2} s ({:.0} % of frames), spans {:?}",
             path.display(),
@@ -248,9 +257,7 @@ fn trailing_silence_is_masked_out() {
 #[test]
 fn speech_in_white_noise_at_10_db_snr_is_speech() {
     let mut vad = vad();
-    for (i, path) in fixtures().into_iter().enumerate() {
-        let (x, sr) = load(&path);
-        let clean = vad.decide(&x, sr).unwrap();
+    for (i, (path, x, sr, clean)) in decided_fixtures().into_iter().enumerate() {
         // SNR over the speech frames (the recordings open and close with silence)
         let hop = (sr / 100) as usize;
         let speech: Vec<f32> = speech_spans(&clean.mask)
