@@ -227,9 +227,15 @@ fn real_speech_fixtures_are_speech() {
         assert!(d.speech_seconds >= 0.5, "{}", path.display());
         // leading silence of the recordings is not speech
         assert!(!d.mask[0], "{}: first frame marked speech", path.display());
-        // resampled to 16 kHz the decision stays
-        let y = ser_audio::resample(&x, sr, 16_000).unwrap();
-        assert!(vad.decide(&y, 16_000).unwrap().speech, "{}", path.display());
+        // resampled to 16 and 8 kHz (band clamped at Nyquist) the decision stays
+        for to in [16_000u32, 8_000] {
+            let y = ser_audio::resample(&x, sr, to).unwrap();
+            assert!(
+                vad.decide(&y, to).unwrap().speech,
+                "{} at {to} Hz",
+                path.display()
+            );
+        }
     }
 }
 
@@ -251,6 +257,22 @@ fn trailing_silence_is_masked_out() {
             path.display()
         );
         assert!(d.speech_seconds < n as f64 / f64::from(sr) + 0.05);
+    }
+}
+
+#[test]
+fn trailing_steady_noise_is_masked_out() {
+    // speech, then 5 s of white noise 30 dB below the speech's peak level
+    let mut vad = vad();
+    for (i, (path, mut x, sr, _)) in decided_fixtures().into_iter().enumerate() {
+        let n = x.len();
+        let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        x.extend(white(5 * sr as usize, peak * 0.03, 21 + i as u64));
+        let d = vad.decide(&x, sr).unwrap();
+        assert!(d.speech, "{}", path.display());
+        let first_noise = (n + 3 * (sr / 100) as usize) / (sr / 100) as usize;
+        let marked = d.mask[first_noise..].iter().filter(|&&m| m).count();
+        assert_eq!(marked, 0, "{}: noise marked speech", path.display());
     }
 }
 
