@@ -57,6 +57,7 @@ mod error;
 mod mel;
 mod mfcc;
 mod stft;
+mod vad;
 
 pub use config::{MelNorm, MelScale, MfccConfig, PadMode};
 pub use db::{power_to_db, DbParams};
@@ -66,3 +67,7 @@ pub use error::{MfccError, MAX_SAMPLE_MAGNITUDE};
 pub use mel::{fft_frequencies, hz_to_mel, mel_frequencies, mel_to_hz, MelFilterbank};
 pub use mfcc::{mean_over_time, Mfcc};
 pub use stft::{hann_window, n_frames, Stft};
+pub use vad::{
+    select_frames, speech_mask, speech_spans, Vad, VadConfig, VadDecision, VAD_ENERGY_FLOOR_DBFS,
+    VAD_MAX_FRAME,
+};
