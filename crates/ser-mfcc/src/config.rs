@@ -146,32 +146,26 @@ impl MfccConfig {
 
     /// Upper mel edge in Hz (`fmax` or `sample_rate / 2`).
     pub fn fmax(&self) -> f64 {
-        self.fmax.unwrap_or(f64::from(self.sample_rate) / 2.0)
+        self.log_mel().fmax()
     }
 
     /// Number of FFT bins, `1 + n_fft / 2`.
     pub fn n_bins(&self) -> usize {
-        1 + self.n_fft / 2
+        self.log_mel().n_bins()
     }
 
-    /// Number of frames librosa produces for `n_samples` samples:
-    /// `1 + n_samples / hop_length` when centred (even `n_fft`), else
-    /// `1 + (n_samples - n_fft) / hop_length`.
+    /// Number of frames librosa produces for `n_samples` samples (see
+    /// [`LogMelConfig::n_frames`]).
     ///
     /// # Errors
-    /// [`MfccError::EmptyInput`] for 0 samples, [`MfccError::TooShort`] when not centred and
-    /// `n_samples < n_fft`.
+    /// As [`LogMelConfig::n_frames`].
     pub fn n_frames(&self, n_samples: usize) -> Result<usize, MfccError> {
-        crate::stft::n_frames(n_samples, self.n_fft, self.hop_length, self.center)
+        self.log_mel().n_frames(n_samples)
     }
 
     /// The `power_to_db` parameters of this configuration (`ref_power`, `amin`, `top_db`).
     pub fn db_params(&self) -> crate::db::DbParams {
-        crate::db::DbParams {
-            ref_power: self.ref_power,
-            amin: self.amin,
-            top_db: self.top_db,
-        }
+        self.log_mel().db_params()
     }
 
     /// The speech configuration of [`LogMelConfig::default`] (16 kHz, 512-point FFT, 25 ms

@@ -148,23 +148,26 @@ impl FrontendSpec {
     /// [`MfccError::InvalidConfig`] when [`FrontendSpec::validate`] fails.
     pub fn build(&self) -> Result<Frontend, MfccError> {
         Ok(match self {
-            Self::MeanMfcc(c) => Frontend::MeanMfcc(Mfcc::new(c.clone())?),
-            Self::LogMel(c) => Frontend::LogMel(LogMel::new(c.clone())?),
-            Self::MfccSequence(c) => Frontend::MfccSequence(MfccSequence::new(c.clone())?),
+            Self::MeanMfcc(c) => Frontend::MeanMfcc(Box::new(Mfcc::new(c.clone())?)),
+            Self::LogMel(c) => Frontend::LogMel(Box::new(LogMel::new(c.clone())?)),
+            Self::MfccSequence(c) => {
+                Frontend::MfccSequence(Box::new(MfccSequence::new(c.clone())?))
+            }
         })
     }
 }
 
-/// The planned extractor of a [`FrontendSpec`] ([`FrontendSpec::build`]).
+/// The planned extractor of a [`FrontendSpec`] ([`FrontendSpec::build`]); each variant is
+/// boxed (the extractors differ a lot in size).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Frontend {
     /// [`FrontendSpec::MeanMfcc`].
-    MeanMfcc(Mfcc),
+    MeanMfcc(Box<Mfcc>),
     /// [`FrontendSpec::LogMel`].
-    LogMel(LogMel),
+    LogMel(Box<LogMel>),
     /// [`FrontendSpec::MfccSequence`].
-    MfccSequence(MfccSequence),
+    MfccSequence(Box<MfccSequence>),
 }
 
 impl Frontend {
@@ -175,9 +178,7 @@ impl Frontend {
     /// # Errors
     /// The extractor's ([`Mfcc::compute_mean`], [`LogMel::compute`], [`MfccSequence::compute`]).
     pub fn compute(&mut self, samples: &[f32]) -> Result<Array2<f32>, MfccError> {
-        let mut out = Array2::zeros((0, 0));
-        self.compute_into(samples, &mut out)?;
-        Ok(out)
+        crate::logmel::new_output(|out| self.compute_into(samples, out))
     }
 
     /// As [`Frontend::compute`], writing into `out`; the sequence extractors do not allocate

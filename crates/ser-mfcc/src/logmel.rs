@@ -225,9 +225,7 @@ impl LogMel {
     /// first bad sample's index; [`MfccError::TooShort`] when not centred and shorter than
     /// `n_fft`.
     pub fn compute(&mut self, samples: &[f32]) -> Result<Array2<f32>, MfccError> {
-        let mut out = Array2::zeros((0, 0));
-        self.compute_into(samples, &mut out)?;
-        Ok(out)
+        crate::logmel::new_output(|out| self.compute_into(samples, out))
     }
 
     /// As [`LogMel::compute`], writing into `out`. When `out` already has shape `[frames,
@@ -261,4 +259,14 @@ impl LogMel {
         }
         Ok(())
     }
+}
+
+/// Runs a `compute_into` on a new (empty) output and returns it: the `compute` of every
+/// extractor.
+pub(crate) fn new_output(
+    compute_into: impl FnOnce(&mut Array2<f32>) -> Result<(), MfccError>,
+) -> Result<Array2<f32>, MfccError> {
+    let mut out = Array2::zeros((0, 0));
+    compute_into(&mut out)?;
+    Ok(out)
 }

@@ -211,9 +211,7 @@ impl Mfcc {
     /// # Errors
     /// See above.
     pub fn compute(&mut self, samples: &[f32]) -> Result<Array2<f32>, MfccError> {
-        let mut out = Array2::zeros((0, 0));
-        self.compute_into(samples, &mut out)?;
-        Ok(out)
+        crate::logmel::new_output(|out| self.compute_into(samples, out))
     }
 
     /// As [`Mfcc::compute`], writing into `out`. When `out` already has shape

@@ -72,9 +72,7 @@ impl MfccSequence {
     /// As [`Mfcc::compute`]; with `n_deltas > 0` also [`MfccError::InvalidConfig`] (field
     /// `width`) when the clip has fewer than `delta_width` frames (librosa raises too).
     pub fn compute(&mut self, samples: &[f32]) -> Result<Array2<f32>, MfccError> {
-        let mut out = Array2::zeros((0, 0));
-        self.compute_into(samples, &mut out)?;
-        Ok(out)
+        crate::logmel::new_output(|out| self.compute_into(samples, out))
     }
 
     /// As [`MfccSequence::compute`], writing into `out`. When `out` already has the output

@@ -77,6 +77,21 @@ fn config(p: &Value) -> MfccConfig {
     c
 }
 
+/// A case's expected output, with the shape the manifest gives.
+fn expected(case: &Value) -> Array2<f32> {
+    let shape: Vec<usize> = case["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    Array2::from_shape_vec(
+        (shape[0], shape[1]),
+        read_f32(&golden_dir().join(case["file"].as_str().unwrap())),
+    )
+    .unwrap()
+}
+
 fn max_abs_diff(a: &Array2<f32>, b: &Array2<f32>) -> f32 {
     assert_eq!(a.dim(), b.dim());
     a.iter()
@@ -96,17 +111,7 @@ fn all_golden_cases_within_tolerance() {
         let name = case["name"].as_str().unwrap();
         let p = &case["params"];
         let x = signal(&m, case["signal"].as_str().unwrap());
-        let shape: Vec<usize> = case["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as usize)
-            .collect();
-        let want = Array2::from_shape_vec(
-            (shape[0], shape[1]),
-            read_f32(&golden_dir().join(case["file"].as_str().unwrap())),
-        )
-        .unwrap();
+        let want = expected(case);
         let mut mfcc = Mfcc::new(config(p)).unwrap();
         let got = mfcc.compute(&x).unwrap();
         let got = match case["kind"].as_str().unwrap() {
@@ -217,18 +222,8 @@ fn frontend_golden_cases_within_tolerance() {
             .as_u64()
             .unwrap();
         assert_eq!(u64::from(spec.sample_rate()), rate, "{name}");
-        let shape: Vec<usize> = case["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as usize)
-            .collect();
-        assert_eq!(shape[1], spec.output_dim(), "{name}");
-        let want = Array2::from_shape_vec(
-            (shape[0], shape[1]),
-            read_f32(&golden_dir().join(case["file"].as_str().unwrap())),
-        )
-        .unwrap();
+        let want = expected(case);
+        assert_eq!(want.ncols(), spec.output_dim(), "{name}");
         let got = spec.build().unwrap().compute(&x).unwrap();
         assert_eq!(got.dim(), want.dim(), "{name}: shape");
         // Log-mel values more than DEEP_DB below the clip's maximum (the bottom of the 80 dB
