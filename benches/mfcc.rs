@@ -1,6 +1,8 @@
 //! MFCC benchmarks: `mfcc/1s`, `mfcc/3s`, `mfcc/60s` (40 MFCCs of mono 22050 Hz audio, the
 //! planned extractor reused, `compute_into` a reused output, single thread) and `fft/3s`
-//! (only the STFT power spectrum of the same 3 s, for the "close to FFT cost" comparison).
+//! (only the STFT power spectrum of the same 3 s, for the "close to FFT cost" comparison), and
+//! `logmel/3s`: the 64-band log-mel spectrogram (`LogMelConfig::default()`: 16 kHz, 25 ms
+//! window, 10 ms hop) of the same signal made at 16 kHz, `compute_into` a reused output.
 //!
 //! The signal is synthetic and deterministic; `tools/golden/bench_librosa.py` builds the same
 //! samples for the librosa side of docs/PERFORMANCE.md.
@@ -10,7 +12,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::Array2;
-use ser::mfcc::{Mfcc, MfccConfig, Stft};
+use ser::mfcc::{LogMel, LogMelConfig, Mfcc, MfccConfig, Stft};
 
 const SR: usize = 22050;
 
@@ -22,12 +24,17 @@ fn splitmix64(i: u64) -> u64 {
 }
 
 /// `0.4 sin(2 pi 220 t) (0.6 + 0.4 sin(2 pi 3 t)) + 0.2 sin(2 pi 1250 t) + 0.05 noise`,
-/// noise uniform in [-1, 1) from splitmix64 of the sample index.
+/// noise uniform in [-1, 1) from splitmix64 of the sample index; at 22050 Hz.
 fn signal(seconds: usize) -> Vec<f32> {
+    signal_at(SR, seconds)
+}
+
+/// [`signal`] at `sr` Hz.
+fn signal_at(sr: usize, seconds: usize) -> Vec<f32> {
     use std::f64::consts::PI;
-    (0..seconds * SR)
+    (0..seconds * sr)
         .map(|i| {
-            let t = i as f64 / SR as f64;
+            let t = i as f64 / sr as f64;
             let noise = (splitmix64(i as u64) >> 40) as f64 / (1u64 << 24) as f64 * 2.0 - 1.0;
             let v = 0.4 * (2.0 * PI * 220.0 * t).sin() * (0.6 + 0.4 * (2.0 * PI * 3.0 * t).sin())
                 + 0.2 * (2.0 * PI * 1250.0 * t).sin()
@@ -63,6 +70,17 @@ fn benches(c: &mut Criterion) {
             }
             black_box(&power);
         });
+    });
+    group.finish();
+
+    let cfg = LogMelConfig::default();
+    let x = signal_at(cfg.sample_rate as usize, 3);
+    let mut log_mel = LogMel::new(cfg).unwrap();
+    let mut out = Array2::<f32>::zeros((0, 0));
+    log_mel.compute_into(&x, &mut out).unwrap();
+    let mut group = c.benchmark_group("logmel");
+    group.bench_function("3s", |b| {
+        b.iter(|| log_mel.compute_into(black_box(&x), &mut out).unwrap());
     });
     group.finish();
 }

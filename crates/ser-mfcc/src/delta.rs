@@ -1,6 +1,6 @@
 //! Delta (derivative) features, librosa `feature.delta` semantics.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 use crate::error::{invalid, MfccError};
 
@@ -51,6 +51,69 @@ fn savgol_deriv_coeffs(width: usize, order: usize) -> Option<Vec<f64>> {
     )
 }
 
+/// A planned [`delta`] filter: the Savitzky-Golay coefficients of one `width` and `order`,
+/// applied without allocating.
+#[derive(Debug, Clone)]
+pub(crate) struct DeltaFilter {
+    coeffs: Vec<f64>,
+}
+
+impl DeltaFilter {
+    /// Checks `width` (odd, >= 3) and `order` (`1..width`).
+    pub(crate) fn check(width: usize, order: usize) -> Result<(), MfccError> {
+        if width < 3 || width % 2 == 0 {
+            return Err(invalid("width", "an odd integer >= 3", width));
+        }
+        if order == 0 || order >= width {
+            return Err(invalid("order", format!("1..{width} (width)"), order));
+        }
+        Ok(())
+    }
+
+    /// Plans the filter.
+    pub(crate) fn new(width: usize, order: usize) -> Result<Self, MfccError> {
+        Self::check(width, order)?;
+        let coeffs = savgol_deriv_coeffs(width, order)
+            .ok_or_else(|| invalid("order", "a well-conditioned fit", order))?;
+        Ok(Self { coeffs })
+    }
+
+    /// Checks that a clip of `frames` frames is long enough (`mode="interp"` fits the
+    /// polynomial to `width` frames).
+    pub(crate) fn check_frames(&self, frames: usize) -> Result<(), MfccError> {
+        let width = self.coeffs.len();
+        if width > frames {
+            return Err(invalid(
+                "width",
+                format!("<= number of frames ({frames}) for mode interp"),
+                width,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The filter along axis 1 of `data` (`[n_features, frames]`, any strides) into `out`
+    /// (same shape, any strides), in f64. `data.ncols()` must have passed
+    /// [`DeltaFilter::check_frames`] and `out` must have `data`'s shape.
+    pub(crate) fn apply(&self, data: ArrayView2<f32>, mut out: ArrayViewMut2<f32>) {
+        let frames = data.ncols();
+        let width = self.coeffs.len();
+        let h = width / 2;
+        for (row, mut orow) in data.rows().into_iter().zip(out.rows_mut()) {
+            for (t, o) in orow.iter_mut().enumerate() {
+                let s = t.saturating_sub(h).min(frames - width);
+                let v: f64 = self
+                    .coeffs
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| c * f64::from(row[s + j]))
+                    .sum();
+                *o = v as f32;
+            }
+        }
+    }
+}
+
 /// Delta features along time (axis 1) of `data` (shape `[n_features, frames]`), as
 /// `librosa.feature.delta(data, width, order, axis=-1, mode="interp")`: a Savitzky-Golay
 /// derivative filter of window `width` (librosa default 9) and polynomial order `order`
@@ -61,36 +124,10 @@ fn savgol_deriv_coeffs(width: usize, order: usize) -> Option<Vec<f64>> {
 /// [`MfccError::InvalidConfig`] when `width` is even or `< 3`, `order == 0`, `order >= width`,
 /// or `width > frames` (librosa raises for the same cases).
 pub fn delta(data: ArrayView2<f32>, width: usize, order: usize) -> Result<Array2<f32>, MfccError> {
-    if width < 3 || width % 2 == 0 {
-        return Err(invalid("width", "an odd integer >= 3", width));
-    }
-    if order == 0 || order >= width {
-        return Err(invalid("order", format!("1..{width} (width)"), order));
-    }
-    let (rows, frames) = data.dim();
-    if width > frames {
-        return Err(invalid(
-            "width",
-            format!("<= number of frames ({frames}) for mode interp"),
-            width,
-        ));
-    }
-    let coeffs = savgol_deriv_coeffs(width, order)
-        .ok_or_else(|| invalid("order", "a well-conditioned fit", order))?;
-    let h = width / 2;
-    let mut out = Array2::<f32>::zeros((rows, frames));
-    for r in 0..rows {
-        let row = data.row(r);
-        for t in 0..frames {
-            let s = t.saturating_sub(h).min(frames - width);
-            let v: f64 = coeffs
-                .iter()
-                .enumerate()
-                .map(|(j, c)| c * f64::from(row[s + j]))
-                .sum();
-            out[[r, t]] = v as f32;
-        }
-    }
+    let filter = DeltaFilter::new(width, order)?;
+    filter.check_frames(data.ncols())?;
+    let mut out = Array2::<f32>::zeros(data.raw_dim());
+    filter.apply(data, out.view_mut());
     Ok(out)
 }
 

@@ -54,18 +54,24 @@ mod dct;
 mod delta;
 mod dot;
 mod error;
+mod frontend;
+mod logmel;
 mod mel;
 mod mfcc;
+mod sequence;
 mod stft;
 mod vad;
 
-pub use config::{MelNorm, MelScale, MfccConfig, PadMode};
+pub use config::{LogMelConfig, MelNorm, MelScale, MfccConfig, MfccSequenceConfig, PadMode};
 pub use db::{power_to_db, DbParams};
 pub use dct::{dct2_ortho, dct_ortho_matrix, lifter_weights};
 pub use delta::delta;
 pub use error::{MfccError, MAX_SAMPLE_MAGNITUDE};
+pub use frontend::{Frontend, FrontendSpec};
+pub use logmel::LogMel;
 pub use mel::{fft_frequencies, hz_to_mel, mel_frequencies, mel_to_hz, MelFilterbank};
 pub use mfcc::{mean_over_time, Mfcc};
+pub use sequence::MfccSequence;
 pub use stft::{hann_window, n_frames, Stft};
 pub use vad::{
     select_frames, speech_mask, speech_spans, Vad, VadConfig, VadDecision, VAD_ENERGY_FLOOR_DBFS,

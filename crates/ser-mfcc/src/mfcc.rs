@@ -4,12 +4,10 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, ShapeBuilder};
 
 use crate::config::MfccConfig;
-use crate::db::DbParams;
 use crate::dct::lifter_weights;
-use crate::dot::db_f32;
-use crate::error::{check_finite, MfccError};
+use crate::error::MfccError;
+use crate::logmel::LogMel;
 use crate::mel::MelFilterbank;
-use crate::stft::Stft;
 
 /// A planned MFCC extractor: the FFT plan, window, sparse mel filterbank, DCT matrix and
 /// scratch buffers are built once in [`Mfcc::new`] and reused by every call.
@@ -28,8 +26,8 @@ use crate::stft::Stft;
 #[derive(Debug, Clone)]
 pub struct Mfcc {
     cfg: MfccConfig,
-    stft: Stft,
-    mel: MelFilterbank,
+    /// Pass 1: STFT, mel filterbank and dB.
+    log_mel: LogMel,
     /// Orthonormal DCT-II basis `[n_mfcc, n_mels]`, f64.
     dct: Array2<f64>,
     /// Its even rows (`k = 0, 2, ..`) over the folded half `[ceil(n_mfcc / 2), ceil(n_mels / 2)]`.
@@ -37,11 +35,6 @@ pub struct Mfcc {
     /// Its odd rows (`k = 1, 3, ..`) over the folded half `[n_mfcc / 2, n_mels / 2]`.
     dct_odd: Array2<f64>,
     lifter: Option<Vec<f32>>,
-    db: DbParams,
-    /// The SIMD instruction set pass 1 runs with (detected once, at construction).
-    arch: pulp::Arch,
-    /// Power spectrum of one frame `[n_bins]`.
-    power: Vec<f32>,
     /// Frame-major `[frames, n_mels]` log-mel spectrogram in dB, before the `top_db` floor.
     mel_db: Vec<f32>,
     /// The `top_db` floor of the last input (dB; -inf without `top_db`).
@@ -57,51 +50,6 @@ pub struct Mfcc {
 
 /// Frames per DCT block (keeps the second pass in cache for long inputs).
 const BLOCK: usize = 64;
-
-/// Pass 1 of [`Mfcc::log_mel`] over one clip, as a `pulp` operation so that its whole body
-/// (everything below is `#[inline(always)]` except the FFT, which has its own dispatch) is
-/// compiled once per instruction set and the best one is picked at run time.
-struct Pass1<'a> {
-    samples: &'a [f32],
-    stft: &'a mut Stft,
-    mel: &'a MelFilterbank,
-    /// `[n_bins]` scratch.
-    power: &'a mut [f32],
-    /// `[frames * n_mels]`, frame-major.
-    mel_db: &'a mut [f32],
-    n_mels: usize,
-    amin: f32,
-    ref_db: f32,
-}
-
-impl pulp::WithSimd for Pass1<'_> {
-    /// The maximum dB value over the clip.
-    type Output = Result<f32, MfccError>;
-
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, simd: S) -> Self::Output {
-        let mut max = [f32::NEG_INFINITY; DB_LANES];
-        for (t, dst) in self.mel_db.chunks_exact_mut(self.n_mels).enumerate() {
-            self.stft
-                .power_frame_unchecked(self.samples, t, self.power)?;
-            self.mel.apply_simd(simd, self.power, dst);
-            db_in_place(dst, self.amin, self.ref_db, &mut max);
-        }
-        Ok(max.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)))
-    }
-}
-
-/// [`check_finite`] as a `pulp` operation (vectorised with the best instruction set).
-struct Finite<'a>(&'a [f32]);
-
-impl pulp::WithSimd for Finite<'_> {
-    type Output = Result<(), MfccError>;
-
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
-        check_finite(self.0)
-    }
-}
 
 /// The `top_db` floor and the fold of pass 2 for a block of frames, as a `pulp` operation:
 /// `sum[n] = x[n] + x[N-1-n]` (and the middle band alone when `N` is odd),
@@ -143,29 +91,6 @@ impl pulp::WithSimd for Fold<'_> {
     }
 }
 
-/// Lanes of the dB conversion's running maximum (8 f32 = one AVX2 register).
-const DB_LANES: usize = 8;
-
-/// `v <- 10 log10(max(amin, v)) - ref_db` for every value, and the lane-wise running
-/// maximum `max[i % DB_LANES] <- max(.., v[i])`.
-#[inline(always)]
-fn db_in_place(v: &mut [f32], amin: f32, ref_db: f32, max: &mut [f32; DB_LANES]) {
-    let mut chunks = v.chunks_exact_mut(DB_LANES);
-    for c in &mut chunks {
-        for l in 0..DB_LANES {
-            let q = if c[l] > amin { c[l] } else { amin };
-            let d = db_f32(q) - ref_db;
-            c[l] = d;
-            max[l] = if d > max[l] { d } else { max[l] };
-        }
-    }
-    for (l, x) in chunks.into_remainder().iter_mut().enumerate() {
-        let q = if *x > amin { *x } else { amin };
-        *x = db_f32(q) - ref_db;
-        max[l] = if *x > max[l] { *x } else { max[l] };
-    }
-}
-
 impl Mfcc {
     /// Plans an extractor for `cfg`.
     ///
@@ -173,41 +98,21 @@ impl Mfcc {
     /// [`MfccError::InvalidConfig`] when [`MfccConfig::validate`] fails.
     pub fn new(cfg: MfccConfig) -> Result<Self, MfccError> {
         cfg.validate()?;
-        let stft = Stft::new(
-            cfg.n_fft,
-            cfg.hop_length,
-            cfg.win_length(),
-            cfg.center,
-            cfg.pad_mode,
-        )?;
-        let mel = MelFilterbank::new(
-            f64::from(cfg.sample_rate),
-            cfg.n_fft,
-            cfg.n_mels,
-            cfg.fmin,
-            cfg.fmax(),
-            cfg.mel_scale,
-            cfg.mel_norm,
-        )?;
+        let log_mel = LogMel::new(cfg.log_mel())?;
         let dct = dct_basis_f64(cfg.n_mfcc, cfg.n_mels);
         let (dct_even, dct_odd) = fold_dct(&dct);
         let lifter = lifter_weights(cfg.n_mfcc, cfg.lifter);
-        let db = cfg.db_params();
         Ok(Self {
-            arch: pulp::Arch::new(),
-            power: vec![0.0; cfg.n_bins()],
             mel_db: Vec::new(),
             floor: f32::NEG_INFINITY,
             block_sum: vec![0.0; BLOCK * cfg.n_mels.div_ceil(2)],
             block_diff: vec![0.0; BLOCK * (cfg.n_mels / 2)],
             cep: vec![0.0; BLOCK * cfg.n_mfcc],
-            stft,
-            mel,
+            log_mel,
             dct,
             dct_even,
             dct_odd,
             lifter,
-            db,
             cfg,
         })
     }
@@ -219,7 +124,7 @@ impl Mfcc {
 
     /// The mel filterbank in use.
     pub fn filterbank(&self) -> &MelFilterbank {
-        &self.mel
+        self.log_mel.filterbank()
     }
 
     /// Output shape `[n_mfcc, frames]` for an input of `n_samples` samples.
@@ -234,36 +139,10 @@ impl Mfcc {
     /// frame-major, before the floor) and sets `self.floor` from the maximum over the whole
     /// clip. Returns the number of frames.
     ///
-    /// Frame by frame: window + FFT, power, sparse mel filterbank (f32, 8 lanes), dB
-    /// (vectorised [`db_f32`]). The loop is compiled for the best instruction set the CPU has
-    /// (`pulp` runtime dispatch: AVX2 + FMA where present, else the baseline).
+    /// The pass itself is [`LogMel`]'s (window + FFT, power, sparse mel filterbank, dB).
     fn log_mel(&mut self, samples: &[f32]) -> Result<usize, MfccError> {
-        self.arch.dispatch(Finite(samples))?;
-        let frames = self.stft.n_frames(samples.len())?;
-        let nm = self.cfg.n_mels;
-        let need = frames * nm;
-        if self.mel_db.len() < need {
-            self.mel_db.resize(need, 0.0);
-        }
-        // dB in f32 as librosa: 10 log10(max(amin, S)) - 10 log10(max(amin, ref)). The floor
-        // is kept a normal f32 so db_f32 applies (a smaller amin is below -376 dB anyway).
-        let amin = (self.db.amin as f32).max(f32::MIN_POSITIVE);
-        let ref_db = self.db.ref_db() as f32;
-        let pass = Pass1 {
-            samples,
-            stft: &mut self.stft,
-            mel: &self.mel,
-            power: &mut self.power,
-            mel_db: &mut self.mel_db[..need],
-            n_mels: nm,
-            amin,
-            ref_db,
-        };
-        let max_db = self.arch.dispatch(pass)?;
-        self.floor = match self.db.top_db {
-            Some(top) => max_db - top as f32,
-            None => f32::NEG_INFINITY,
-        };
+        let (frames, floor) = self.log_mel.unfloored_into(samples, &mut self.mel_db)?;
+        self.floor = floor;
         Ok(frames)
     }
 
@@ -276,7 +155,7 @@ impl Mfcc {
     fn cepstra_block(&mut self, t0: usize, nb: usize) -> Result<(), MfccError> {
         let (nk, nm) = (self.cfg.n_mfcc, self.cfg.n_mels);
         let (hs, hd) = (nm.div_ceil(2), nm / 2);
-        self.arch.dispatch(Fold {
+        self.log_mel.arch().dispatch(Fold {
             src: &self.mel_db[t0 * nm..(t0 + nb) * nm],
             n_mels: nm,
             floor: self.floor,
@@ -332,9 +211,7 @@ impl Mfcc {
     /// # Errors
     /// See above.
     pub fn compute(&mut self, samples: &[f32]) -> Result<Array2<f32>, MfccError> {
-        let mut out = Array2::zeros((0, 0));
-        self.compute_into(samples, &mut out)?;
-        Ok(out)
+        crate::logmel::new_output(|out| self.compute_into(samples, out))
     }
 
     /// As [`Mfcc::compute`], writing into `out`. When `out` already has shape

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 use ser_mfcc::{
-    delta, lifter_weights, mean_over_time, MelNorm, MelScale, Mfcc, MfccConfig, PadMode,
+    delta, lifter_weights, mean_over_time, FrontendSpec, MelNorm, MelScale, Mfcc, MfccConfig,
+    PadMode,
 };
 use serde_json::Value;
 
@@ -76,6 +77,21 @@ fn config(p: &Value) -> MfccConfig {
     c
 }
 
+/// A case's expected output, with the shape the manifest gives.
+fn expected(case: &Value) -> Array2<f32> {
+    let shape: Vec<usize> = case["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    Array2::from_shape_vec(
+        (shape[0], shape[1]),
+        read_f32(&golden_dir().join(case["file"].as_str().unwrap())),
+    )
+    .unwrap()
+}
+
 fn max_abs_diff(a: &Array2<f32>, b: &Array2<f32>) -> f32 {
     assert_eq!(a.dim(), b.dim());
     a.iter()
@@ -95,17 +111,7 @@ fn all_golden_cases_within_tolerance() {
         let name = case["name"].as_str().unwrap();
         let p = &case["params"];
         let x = signal(&m, case["signal"].as_str().unwrap());
-        let shape: Vec<usize> = case["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as usize)
-            .collect();
-        let want = Array2::from_shape_vec(
-            (shape[0], shape[1]),
-            read_f32(&golden_dir().join(case["file"].as_str().unwrap())),
-        )
-        .unwrap();
+        let want = expected(case);
         let mut mfcc = Mfcc::new(config(p)).unwrap();
         let got = mfcc.compute(&x).unwrap();
         let got = match case["kind"].as_str().unwrap() {
@@ -179,5 +185,88 @@ fn silence_matches_closed_form() {
         for k in 1..40 {
             assert!(got[[k, t]].abs() < 1e-3);
         }
+    }
+}
+
+/// The frame-level frontends (log-mel, MFCC + deltas) at 16 kHz: each case carries the
+/// `FrontendSpec` JSON it checks; librosa's output is stored time-major `[frames, n]`.
+#[test]
+fn frontend_golden_cases_within_tolerance() {
+    let m = manifest();
+    let cases = m["frontend_cases"].as_array().unwrap();
+    assert!(
+        cases.len() >= 6,
+        "manifest lists {} frontend cases",
+        cases.len()
+    );
+    const DEEP_DB: f32 = 70.0;
+    const DEEP_TOL: f32 = 2e-3;
+    let (mut worst, mut worst_deep) = (0.0f32, 0.0f32);
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let sig = case["signal"].as_str().unwrap();
+        let x = signal(&m, sig);
+        let spec: FrontendSpec = serde_json::from_value(case["spec"].clone())
+            .unwrap_or_else(|e| panic!("{name}: spec does not parse: {e}"));
+        // the spec round-trips through JSON unchanged
+        let again: FrontendSpec =
+            serde_json::from_str(&serde_json::to_string(&spec).unwrap()).unwrap();
+        assert_eq!(again, spec, "{name}");
+        let rate = m["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == sig)
+            .unwrap()["sample_rate"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(u64::from(spec.sample_rate()), rate, "{name}");
+        let want = expected(case);
+        assert_eq!(want.ncols(), spec.output_dim(), "{name}");
+        let got = spec.build().unwrap().compute(&x).unwrap();
+        assert_eq!(got.dim(), want.dim(), "{name}: shape");
+        // Log-mel values more than DEEP_DB below the clip's maximum (the bottom of the 80 dB
+        // top_db range) carry the f32 FFT's rounding, which is relative to the frame's
+        // energy, amplified: up to ~1.1e-3 dB on the chirp 78 dB down, where an f64 DFT
+        // agrees with librosa to 3e-5 dB. They get DEEP_TOL; everything above gets TOL.
+        let top = want.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let deep = match spec {
+            FrontendSpec::LogMel(_) => top - DEEP_DB,
+            _ => f32::NEG_INFINITY,
+        };
+        let (mut d, mut d_deep) = (0.0f32, 0.0f32);
+        for (g, w) in got.iter().zip(want.iter()) {
+            let e = (g - w).abs();
+            if *w >= deep {
+                d = d.max(e);
+            } else {
+                d_deep = d_deep.max(e);
+            }
+        }
+        println!(
+            "{name:50} frames {:4} max|diff| {d:.2e} (more than {DEEP_DB} dB down: {d_deep:.2e})",
+            want.nrows()
+        );
+        worst = worst.max(d);
+        worst_deep = worst_deep.max(d_deep);
+        if d > TOL || !d.is_finite() || d_deep > DEEP_TOL || !d_deep.is_finite() {
+            failures.push(format!("{name}: {d} ({d_deep} deep)"));
+        }
+    }
+    println!(
+        "worst frontend max|diff|: {worst:.3e} (more than {DEEP_DB} dB down: {worst_deep:.3e})"
+    );
+    assert!(failures.is_empty(), "cases over {TOL}: {failures:?}");
+}
+
+#[test]
+fn mfcc_sequence_needs_a_delta_window_of_frames() {
+    let m = manifest();
+    let x = signal(&m, "short_16k"); // 7 frames < delta_width 9: librosa raises too
+    let spec = FrontendSpec::MfccSequence(Default::default());
+    match spec.build().unwrap().compute(&x) {
+        Err(ser_mfcc::MfccError::InvalidConfig { field, .. }) => assert_eq!(field, "width"),
+        other => panic!("{other:?}"),
     }
 }
