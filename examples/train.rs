@@ -5,10 +5,13 @@
 //!     [--protocol study|study-twins|stratified|speaker-fold] [--fold K] [--epochs N] \
 //!     [--batch-size N] [--seed N] [--standardize] [--patience N] [--cache DIR] --out DIR
 //! cargo run --release --example train -- --init seed-b|default|DIR --data ... --out DIR
+//! cargo run --release --example train -- --model b --corpus folders|manifest|emodb|... \
+//!     --data DIR_OR_MANIFEST --protocol stratified --out DIR
 //! ```
 //!
-//! `--model` picks an architecture trained from a seeded random start with the study's eight
-//! labels; `--init` (parsed like every tool's `--model`: `ser::ModelChoice`) starts from a
+//! `--model` picks an architecture trained from a seeded random start, with the study's eight
+//! labels when every clip has one of them and otherwise with the corpus's own classes (your
+//! recordings in a manifest or one folder per emotion, EmoDB's boredom, ...); `--init` (parsed like every tool's `--model`: `ser::ModelChoice`) starts from a
 //! trained model's weights instead, keeping its architecture, labels, feature configuration and
 //! normalisation (fine-tuning). Clips of a class the model lacks are left out.
 //!
@@ -28,6 +31,7 @@ use clap::{Parser, ValueEnum};
 use ser::{LabelSet, ModelChoice};
 use ser_corpus::features::{ExtractOptions, FeatureConfig};
 use ser_corpus::split::{self, SpeakerFoldConfig, StratifiedConfig, StudySplitConfig};
+use ser_corpus::{CorpusKind, ScanOptions};
 use ser_experiment::{FeatureTable, SplitData, UnknownLabels};
 use ser_models::{Arch, EarlyStopping, OptimizerConfig, TrainConfig, Trainer};
 
@@ -52,9 +56,13 @@ struct Args {
     /// directory.
     #[arg(long)]
     init: Option<ModelChoice>,
-    /// Corpus directory (RAVDESS layout).
+    /// Corpus directory, or a manifest file (CSV / JSON lines: path, emotion, speaker).
     #[arg(long)]
     data: PathBuf,
+    /// Corpus kind (ravdess, savee, crema-d, tess, emodb, ased, nemo, manifest, folders);
+    /// default: a file is a manifest, a folder is scanned with per-file name detection.
+    #[arg(long)]
+    corpus: Option<CorpusKind>,
     #[arg(long, value_enum, default_value = "speaker-fold")]
     protocol: ProtocolArg,
     /// Fold for speaker-fold (0-based).
@@ -88,8 +96,14 @@ fn main() -> Result<()> {
         (None, Some(arch)) => arch,
         (None, None) => bail!("give --model or --init"),
     };
-    let corpus = ser_corpus::scan(&args.data)
-        .with_context(|| format!("scanning {}", args.data.display()))?;
+    let corpus = ser_corpus::open(
+        &args.data,
+        &ScanOptions {
+            force: args.corpus,
+            ..ScanOptions::default()
+        },
+    )
+    .with_context(|| format!("reading corpus {}", args.data.display()))?;
     if corpus.items.is_empty() {
         bail!("no labelled clips under {}", args.data.display());
     }
@@ -123,11 +137,16 @@ fn main() -> Result<()> {
         },
         None => FeatureConfig::study(),
     };
-    // The model's classes: the starting model's, else the study's eight; clips of other classes
-    // are left out.
-    let names = start
-        .as_ref()
-        .map_or_else(LabelSet::study, |c| c.labels().clone());
+    // The model's classes: the starting model's; else the study's eight when every clip has one
+    // of them, else the corpus's own. Clips of other classes are left out.
+    let study = LabelSet::study();
+    let names = match &start {
+        Some(c) => c.labels().clone(),
+        None => match corpus.labels() {
+            Some(own) if own.iter().any(|l| !study.contains(l)) => own,
+            _ => study,
+        },
+    };
     let (table, failures) = FeatureTable::extract(
         &split.items,
         false,
@@ -170,7 +189,12 @@ fn main() -> Result<()> {
     };
     let mut trainer = match &start {
         Some(c) => Trainer::from_classifier(c, cfg)?,
-        None => Trainer::new(arch.default_config(), cfg, fcfg.mfcc.clone(), names.clone())?,
+        None => Trainer::new(
+            arch.default_config().with_n_classes(names.len()),
+            cfg,
+            fcfg.mfcc.clone(),
+            names.clone(),
+        )?,
     };
     let bar = indicatif::ProgressBar::new(args.epochs as u64);
     bar.set_style(

@@ -251,6 +251,17 @@ impl ModelConfig {
         }
     }
 
+    /// The same network with `n` output classes (e.g. one per class of a user's corpus).
+    pub fn with_n_classes(mut self, n: usize) -> Self {
+        match &mut self {
+            ModelConfig::A(c) => c.n_classes = n,
+            ModelConfig::B(c) => c.n_classes = n,
+            ModelConfig::C(c) => c.n_classes = n,
+            ModelConfig::D(c) => c.n_classes = n,
+        }
+        self
+    }
+
     /// The stages of the Conv1D architectures (B, C, D); `None` for A.
     pub fn conv_stages(&self) -> Option<Vec<ConvStage>> {
         use ConvStage::{Conv, Dropout, Pool};

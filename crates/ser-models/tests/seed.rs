@@ -199,3 +199,16 @@ fn plain_rust_predict_equals_candle_network() {
         }
     }
 }
+
+#[test]
+fn with_n_classes_changes_only_the_output_layer() {
+    for arch in [Arch::A, Arch::B, Arch::C, Arch::D] {
+        let eight = arch.default_config();
+        let three = eight.clone().with_n_classes(3);
+        assert_eq!(three.n_classes(), 3);
+        assert_eq!(three.input_len(), eight.input_len());
+        assert_eq!(three.clone().with_n_classes(8), eight);
+        three.validate().unwrap();
+        assert!(eight.with_n_classes(1).validate().is_err());
+    }
+}
