@@ -4,12 +4,15 @@
 //! cargo run --release --example evaluate -- [--model default|seed-a..seed-d|DIR] --corpus KIND DIR [--json] [--cache DIR]
 //! ```
 //!
-//! `--model` is parsed like every tool's (`ser::ModelChoice`; default `default`). Clips of a
-//! class the model lacks are skipped (and counted on stderr).
+//! `--model` is parsed like every tool's (`ser::ModelChoice`; default `default`).
 //!
-//! Prints accuracy, UAR (over the classes the corpus has: SAVEE has no calm, and a prediction of
-//! calm counts as wrong), macro F1 and the confusion matrix; with `--json` one object
-//! `{"n", "accuracy", "uar", "macro_f1", "labels": [...], "confusion": [[...]], "per_class_recall": [...]}`.
+//! Every labelled clip found counts (`n`): a clip of a class the model lacks can only be wrong,
+//! a prediction of a class the corpus lacks is wrong (SAVEE has no calm), and a clip that fails
+//! to decode is wrong and listed. Prints accuracy, UAR (averaged over the classes the corpus
+//! has), macro F1 and the confusion matrix, whose classes (`labels`) are the corpus's, then the
+//! model's others, then `(no prediction)` when a clip failed; with `--json` one object
+//! `{"n", "accuracy", "uar", "macro_f1", "labels": [...], "confusion": [[...]],
+//! "per_class_recall": [...], "model_labels": [...], "failed": [{"path", "reason"}]}`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -20,7 +23,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use ser::{Label, ModelChoice};
+use ser::{Label, LabelSet, ModelChoice};
 use ser_corpus::features::{extract_features, AudioConfig, ExtractOptions, FeatureConfig};
 use ser_corpus::{CorpusKind, ScanOptions};
 use ser_models::Metrics;
@@ -70,36 +73,54 @@ fn main() -> Result<()> {
             progress: progress::feature_progress(args.json),
         },
     )?;
+    // Every labelled clip counts. The classes are the corpus's own, then those only the model
+    // has, then "(no prediction)" for clips that could not be analysed: a prediction outside the
+    // corpus's classes and a failed clip are both wrong, and the UAR averages over the classes
+    // the corpus has (the only rows with clips).
+    let model_labels = model.labels();
+    let corpus_labels = corpus
+        .labels()
+        .with_context(|| format!("no labelled clips under {}", dir.display()))?;
+    let mut classes: Vec<Label> = corpus_labels.iter().cloned().collect();
+    classes.extend(
+        model_labels
+            .iter()
+            .filter(|l| !corpus_labels.contains(l))
+            .cloned(),
+    );
+    let no_prediction = Label::Other("(no prediction)".into());
+    if !feats.failures.is_empty() {
+        classes.push(no_prediction.clone());
+    }
+    let labels = LabelSet::new(classes)?;
+    let model_onto = model_labels.map_onto(&labels);
+    let class_of = |label: &Label| {
+        labels
+            .index_of(label)
+            .with_context(|| format!("class {label} missing from the evaluation classes"))
+    };
+    let mut truth = Vec::with_capacity(corpus.items.len());
+    let mut pred = Vec::with_capacity(corpus.items.len());
+    let model_pred = ser_models::predict_classes(&model, feats.x.view())?;
+    for (item, &p) in feats.items.iter().zip(&model_pred) {
+        truth.push(class_of(&item.label)?);
+        pred.push(model_onto[p].context("model class missing from the evaluation classes")?);
+    }
+    let mut failed = Vec::with_capacity(feats.failures.len());
     for f in &feats.failures {
-        eprintln!("skipped {}: {}", f.path.display(), f.reason);
-    }
-    // Ground truth as indices into the model's labels; clips of classes it lacks are skipped.
-    let labels = model.labels();
-    let all_pred = ser_models::predict_classes(&model, feats.x.view())?;
-    let mut truth = Vec::with_capacity(all_pred.len());
-    let mut pred = Vec::with_capacity(all_pred.len());
-    let mut lacking = std::collections::BTreeMap::<Label, usize>::new();
-    for (item, &p) in feats.items.iter().zip(&all_pred) {
-        let label: Label = item.label.clone();
-        match labels.index_of(&label) {
-            Some(t) => {
-                truth.push(t);
-                pred.push(p);
-            }
-            None => *lacking.entry(label).or_default() += 1,
-        }
-    }
-    for (label, n) in &lacking {
         eprintln!(
-            "skipped {n} clips of class {label}: model {} has no such class",
-            args.model
+            "failed (counted as wrong) {}: {}",
+            f.path.display(),
+            f.reason
         );
-    }
-    if truth.is_empty() {
-        bail!(
-            "none of the clips is of a class model {} knows ({labels})",
-            args.model
-        );
+        let item = corpus
+            .items
+            .iter()
+            .find(|it| it.path == f.path)
+            .with_context(|| format!("{} is not a corpus item", f.path.display()))?;
+        truth.push(class_of(&item.label)?);
+        pred.push(class_of(&no_prediction)?);
+        failed.push(serde_json::json!({"path": f.path, "reason": f.reason}));
     }
     let m = Metrics::compute(&truth, &pred, labels.len())?;
     if args.json {
@@ -111,6 +132,8 @@ fn main() -> Result<()> {
             "labels": labels,
             "confusion": m.confusion,
             "per_class_recall": m.per_class_recall,
+            "model_labels": model_labels,
+            "failed": failed,
         });
         println!("{obj}");
     } else {
