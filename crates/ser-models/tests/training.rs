@@ -438,7 +438,7 @@ fn any_label_set_trains_saves_and_loads_by_name() {
     );
     let loaded = Classifier::from_dir(dir.path()).unwrap();
     assert_eq!(loaded.labels(), &labels);
-    assert_eq!(loaded.predict(&vec![0.0; 40]).unwrap().len(), 3);
+    assert_eq!(loaded.predict(&[0.0; 40]).unwrap().len(), 3);
     // Labels that do not fit the model's classes are rejected up front.
     assert!(Trainer::new(
         model,
