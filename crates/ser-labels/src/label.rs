@@ -58,7 +58,7 @@ impl From<Emotion> for Label {
 
 impl fmt::Display for Label {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 
@@ -98,6 +98,12 @@ mod tests {
             assert_eq!(expected.to_string().parse::<Label>().unwrap(), expected);
         }
         assert_eq!(Label::parse("  "), Err(LabelError::EmptyName));
+    }
+
+    #[test]
+    fn display_honours_width() {
+        assert_eq!(format!("{:>5}|", Label::from(Emotion::Sad)), "  sad|");
+        assert_eq!(format!("{:<6}|", Emotion::Calm), "calm  |");
     }
 
     #[test]
