@@ -243,9 +243,7 @@ impl LogMel {
     ) -> Result<(), MfccError> {
         let frames = self.frames_of(samples)?;
         let shape = (frames, self.cfg.n_mels);
-        if out.dim() != shape || !out.is_standard_layout() {
-            *out = Array2::zeros(shape);
-        }
+        fit_output(out, shape);
         let Some(dst) = out.as_slice_mut() else {
             return Err(MfccError::ShapeMismatch {
                 what: "log-mel output (standard layout)",
@@ -258,6 +256,15 @@ impl LogMel {
             *v = v.max(floor);
         }
         Ok(())
+    }
+}
+
+/// Makes `out` a standard-layout array of `shape`: kept as it is (no allocation) when it already
+/// is one, else replaced by zeros. The output check of every `compute_into` that writes through
+/// `as_slice_mut`.
+pub(crate) fn fit_output(out: &mut Array2<f32>, shape: (usize, usize)) {
+    if out.dim() != shape || !out.is_standard_layout() {
+        *out = Array2::zeros(shape);
     }
 }
 

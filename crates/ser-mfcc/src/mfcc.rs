@@ -228,9 +228,7 @@ impl Mfcc {
     ) -> Result<(), MfccError> {
         let frames = self.log_mel(samples)?;
         let nk = self.cfg.n_mfcc;
-        if out.dim() != (nk, frames) || !out.is_standard_layout() {
-            *out = Array2::zeros((nk, frames));
-        }
+        crate::logmel::fit_output(out, (nk, frames));
         let mut t0 = 0;
         while t0 < frames {
             let nb = BLOCK.min(frames - t0);
