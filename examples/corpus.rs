@@ -356,7 +356,7 @@ fn run() -> Result<()> {
             } else {
                 FeatureConfig::default()
             };
-            let mut mfcc = ser::mfcc::Mfcc::new(cfg.mfcc.clone())?;
+            let mut mfcc = cfg.frontend.build()?;
             let mut loader = ser::audio::Loader::new();
             let (mut t_read, mut t_dec, mut t_rs, mut t_mfcc) = (0.0, 0.0, 0.0, 0.0);
             let (mut n_in, mut n_out) = (0usize, 0usize);
@@ -375,7 +375,7 @@ fn run() -> Result<()> {
                 let y = loader.resample(&a.samples, a.sample_rate, cfg.audio.target_rate)?;
                 t_rs += t.elapsed().as_secs_f64();
                 let t = Instant::now();
-                let _v = mfcc.compute_mean(&y)?;
+                let _v = mfcc.compute(&y)?;
                 t_mfcc += t.elapsed().as_secs_f64();
                 n_in += a.samples.len();
                 n_out += y.len();

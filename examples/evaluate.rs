@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use ser::{Label, LabelSet, ModelChoice};
-use ser_corpus::features::{extract_features, AudioConfig, ExtractOptions, FeatureConfig};
+use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
 use ser_corpus::{CorpusKind, ScanOptions};
 use ser_models::Metrics;
 
@@ -61,10 +61,7 @@ fn main() -> Result<()> {
     if corpus.items.is_empty() {
         bail!("no labelled clips under {}", dir.display());
     }
-    let fcfg = FeatureConfig {
-        audio: AudioConfig::default(),
-        mfcc: model.feature_config().clone(),
-    };
+    let fcfg = FeatureConfig::for_frontend(model.frontend().clone());
     let feats = extract_features(
         &corpus.items,
         &fcfg,

@@ -31,7 +31,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use ser_corpus::features::{AudioConfig, ExtractOptions, FeatureConfig};
+use ser_corpus::features::{ExtractOptions, FeatureConfig};
 use ser_corpus::{CorpusKind, Item, LabelSet, ScanOptions};
 use ser_experiment::study::{self, Stage, StudyConfig, StudyResults};
 use ser_experiment::{FeatureTable, ProgressEvent, RunnerConfig, UnknownLabels};
@@ -163,7 +163,7 @@ fn main() -> Result<()> {
         &dups,
         &ravdess_table,
         Arc::clone(&savee_ds),
-        &fcfg.mfcc,
+        &fcfg.frontend,
         &cfg,
     )?;
     for (stage, r) in &plan.splits {
@@ -267,10 +267,7 @@ fn main() -> Result<()> {
     )?;
 
     // ---- the study's seed models ----
-    let seed_fcfg = FeatureConfig {
-        audio: AudioConfig::default(),
-        mfcc: Classifier::seed(SeedModel::B)?.feature_config().clone(),
-    };
+    let seed_fcfg = FeatureConfig::for_frontend(Classifier::seed(SeedModel::B)?.frontend().clone());
     let (seed_savee, seed_folds) = if seed_fcfg.fingerprint()? == fcfg.fingerprint()? {
         (Arc::clone(&savee_ds), plan.fold_tests.clone())
     } else {
@@ -285,7 +282,7 @@ fn main() -> Result<()> {
     let mut seed_models = Vec::new();
     for which in SeedModel::ALL {
         let model = Classifier::seed(which)?;
-        if model.feature_config() != &seed_fcfg.mfcc {
+        if model.frontend() != &seed_fcfg.frontend {
             bail!("seed model {which:?} has another feature config");
         }
         let row = study::seed_row(which, &model, &seed_savee, &seed_folds, labels)?;
@@ -315,7 +312,7 @@ fn main() -> Result<()> {
             &cfg,
             train,
             Arc::clone(&savee_ds),
-            &fcfg.mfcc,
+            &fcfg.frontend,
             labels,
             desc,
         )?;

@@ -131,10 +131,7 @@ fn main() -> Result<()> {
         }
     };
     let fcfg = match &start {
-        Some(c) => FeatureConfig {
-            mfcc: c.feature_config().clone(),
-            ..FeatureConfig::study()
-        },
+        Some(c) => FeatureConfig::for_frontend(c.frontend().clone()),
         None => FeatureConfig::study(),
     };
     // The model's classes: the starting model's; else the study's eight when every clip has one
@@ -192,7 +189,7 @@ fn main() -> Result<()> {
         None => Trainer::new(
             arch.default_config().with_n_classes(names.len()),
             cfg,
-            fcfg.mfcc.clone(),
+            fcfg.frontend.clone(),
             names.clone(),
         )?,
     };

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ser_audio::LoadOptions;
 use ser_labels::{Emotion, Label, LabelSet};
-use ser_mfcc::{Mfcc, MfccConfig};
+use ser_mfcc::{Frontend, FrontendSpec};
 use ser_models::{Classifier, SeedModel};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -255,7 +255,7 @@ impl Clip {
 pub struct Recognizer {
     model: ModelChoice,
     load: LoadOptions,
-    mfcc: Mfcc,
+    frontend: Frontend,
     classifier: Classifier,
     /// The classifier's labels, shared by every prediction.
     labels: Arc<LabelSet>,
@@ -311,9 +311,9 @@ impl Recognizer {
     /// Fails when its feature configuration cannot build an MFCC extractor.
     pub fn with_classifier(choice: ModelChoice, classifier: Classifier) -> Result<Self, Error> {
         let labels = Arc::new(classifier.labels().clone());
-        let feature_config: MfccConfig = classifier.feature_config().clone();
-        let sample_rate = feature_config.sample_rate;
-        let mfcc = Mfcc::new(feature_config).map_err(|source| Error::FeatureConfig {
+        let spec = classifier.frontend();
+        let sample_rate = spec.sample_rate();
+        let frontend = spec.build().map_err(|source| Error::FeatureConfig {
             model: choice.to_string(),
             source,
         })?;
@@ -324,7 +324,7 @@ impl Recognizer {
         Ok(Self {
             model: choice,
             load,
-            mfcc,
+            frontend,
             classifier,
             labels,
             timeline: TimelineConfig::default(),
@@ -346,14 +346,14 @@ impl Recognizer {
         &self.labels
     }
 
-    /// The MFCC configuration the model was trained with.
-    pub fn feature_config(&self) -> &MfccConfig {
-        self.mfcc.config()
+    /// The feature frontend the model was trained with (from its checkpoint).
+    pub fn frontend(&self) -> &FrontendSpec {
+        self.classifier.frontend()
     }
 
     /// The model's feature sample rate in Hz (22050 for the study's models).
     pub fn sample_rate(&self) -> u32 {
-        self.mfcc.config().sample_rate
+        self.classifier.frontend().sample_rate()
     }
 
     /// The options used to load files and bytes.
@@ -536,22 +536,29 @@ impl Recognizer {
         })
     }
 
-    /// The model's input for a clip: the mean over time of its MFCCs, `[n_mfcc]` (40 for the
-    /// study's models), computed with the model's feature configuration.
+    /// The model's input for a clip, computed with the model's frontend ([`Self::frontend`]):
+    /// the mean over time of its MFCCs, `[n_mfcc]` (40) for the study's models, the speech
+    /// statistics `[output_dim]` for the statistics models.
     pub fn features(&mut self, clip: &Clip) -> Result<Vec<f32>, Error> {
-        if clip.samples.is_empty() {
+        self.raw_features(&clip.name, &clip.samples)
+    }
+
+    fn raw_features(&mut self, input: &str, samples: &[f32]) -> Result<Vec<f32>, Error> {
+        if samples.is_empty() {
             return Err(Error::Empty {
-                input: clip.name.clone(),
+                input: input.to_string(),
             });
         }
         Ok(self
-            .mfcc
-            .compute_mean(&clip.samples)
+            .frontend
+            .compute(samples)
             .map_err(|source| Error::Features {
-                input: clip.name.clone(),
+                input: input.to_string(),
                 source,
             })?
-            .to_vec())
+            .iter()
+            .copied()
+            .collect())
     }
 
     /// Mean-MFCC features and the model's probabilities (in its label order), with the time of
@@ -567,14 +574,7 @@ impl Recognizer {
             });
         }
         let start = Instant::now();
-        let features = self
-            .mfcc
-            .compute_mean(samples)
-            .map_err(|source| Error::Features {
-                input: input.to_string(),
-                source,
-            })?
-            .to_vec();
+        let features = self.raw_features(input, samples)?;
         let features_time = start.elapsed();
         let start = Instant::now();
         let output = self

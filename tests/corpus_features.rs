@@ -66,8 +66,11 @@ fn features_match_direct_pipeline_and_cache_round_trips() {
     assert_eq!(h.cache.misses, 4);
     assert_ne!(h.cache.path, f.cache.path);
     assert_ne!(h.x, f.x); // reflect vs zero padding changes the edge frames
-    let mut cfg20 = FeatureConfig::default();
-    cfg20.mfcc.n_mfcc = 20;
+    let cfg20 =
+        FeatureConfig::for_frontend(ser::mfcc::FrontendSpec::MeanMfcc(ser::mfcc::MfccConfig {
+            n_mfcc: 20,
+            ..Default::default()
+        }));
     let k = extract_features(&items, &cfg20, &opts(tmp.path())).unwrap();
     assert_eq!(k.x.shape(), &[4, 20]);
     assert_eq!(k.cache.misses, 4);

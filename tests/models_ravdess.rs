@@ -60,7 +60,7 @@ fn model_b_learns_ravdess_speaker_fold_and_seed_models_know_their_training_data(
     let mut t = Trainer::new(
         Arch::B.default_config(),
         cfg,
-        ser_mfcc::MfccConfig::librosa_0_6(),
+        ser_mfcc::MfccConfig::librosa_0_6().into(),
         names,
     )
     .unwrap();

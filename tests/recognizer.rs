@@ -287,7 +287,7 @@ fn three_class_classifier() -> ser::models::Classifier {
         n_classes: 3,
         ..Default::default()
     });
-    let features = ser::mfcc::MfccConfig::librosa_0_6();
+    let features: ser::mfcc::FrontendSpec = ser::mfcc::MfccConfig::librosa_0_6().into();
     let trainer = ser::models::Trainer::new(
         model.clone(),
         ser::models::TrainConfig::default(),

@@ -1,10 +1,11 @@
-//! Mean-MFCC feature vectors for a whole corpus: parallel, with a progress callback and an
-//! on-disk cache.
+//! Per-clip feature vectors (the study's mean MFCC, or speech statistics) for a whole corpus:
+//! parallel, with a progress callback and an on-disk cache.
 //!
 //! # Pipeline (per clip)
 //! Read the file's bytes → `ser_audio::Loader::load_bytes` at [`AudioConfig::target_rate`]
-//! (decode, mono mean, resample) → `ser_mfcc::Mfcc::compute_mean` → one `[n_mfcc]` vector.
-//! Clips run in parallel on rayon's pool with one `Mfcc` extractor and one `ser_audio::Loader`
+//! (decode, mono mean, resample) → the [`FeatureConfig::frontend`] (`ser_mfcc::Frontend`) →
+//! one `[output_dim]` vector.
+//! Clips run in parallel on rayon's pool with one frontend and one `ser_audio::Loader`
 //! (planned resamplers) per worker (`map_init`). A clip that fails is recorded in
 //! [`Features::failures`] and skipped; the run goes on.
 //!
@@ -32,13 +33,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ndarray::{Array1, Array2};
+use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use ser_audio::{load_bytes, Audio, LoadOptions, Loader};
-use ser_mfcc::{Mfcc, MfccConfig};
+use ser_mfcc::{Frontend, FrontendSpec, MfccConfig};
 
 use crate::{CorpusError, Item, LabelSet};
 
@@ -46,7 +47,8 @@ use crate::{CorpusError, Item, LabelSet};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AudioConfig {
-    /// Rate the clips are resampled to, Hz; must equal [`MfccConfig::sample_rate`].
+    /// Rate the clips are resampled to, Hz; must equal the frontend's
+    /// ([`FrontendSpec::sample_rate`]).
     /// Default 22050 (librosa's `load`).
     pub target_rate: u32,
     /// Seconds skipped at the start of each clip. Default 0.
@@ -76,40 +78,67 @@ impl AudioConfig {
 }
 
 /// Everything that determines a feature vector (and therefore the cache key).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FeatureConfig {
     /// Loading (rate, offset, duration). Default [`AudioConfig::default`].
     pub audio: AudioConfig,
-    /// The MFCC frontend. Default [`MfccConfig::default`] (librosa ≥ 0.10, 40 coefficients).
-    pub mfcc: MfccConfig,
+    /// The per-clip frontend (one vector per clip: [`FrontendSpec::MeanMfcc`] or
+    /// [`FrontendSpec::SpeechStats`]). Default the mean of [`MfccConfig::default`] (librosa ≥
+    /// 0.10, 40 coefficients).
+    pub frontend: FrontendSpec,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        Self::for_frontend(FrontendSpec::MeanMfcc(MfccConfig::default()))
+    }
 }
 
 impl FeatureConfig {
     /// The study's features: 22050 Hz, librosa 0.6.3 MFCC (reflect padding), 40 coefficients.
     pub fn study() -> Self {
+        Self::for_frontend(FrontendSpec::MeanMfcc(MfccConfig::librosa_0_6()))
+    }
+
+    /// The whole clip, resampled to the frontend's rate.
+    pub fn for_frontend(frontend: FrontendSpec) -> Self {
         FeatureConfig {
-            audio: AudioConfig::default(),
-            mfcc: MfccConfig::librosa_0_6(),
+            audio: AudioConfig {
+                target_rate: frontend.sample_rate(),
+                ..AudioConfig::default()
+            },
+            frontend,
         }
     }
 
-    /// Checks that the audio rate matches the MFCC rate and the MFCC configuration is valid.
+    /// Checks that the audio rate matches the frontend's rate, that the frontend gives one
+    /// vector per clip, and that its configuration is valid.
     ///
     /// # Errors
     /// [`CorpusError::InvalidFeatureConfig`] or [`CorpusError::Mfcc`].
     pub fn validate(&self) -> Result<(), CorpusError> {
-        if self.audio.target_rate != self.mfcc.sample_rate {
+        let rate = self.frontend.sample_rate();
+        if self.audio.target_rate != rate {
             return Err(CorpusError::InvalidFeatureConfig {
                 what: "audio.target_rate",
-                expected: format!("mfcc.sample_rate = {} Hz", self.mfcc.sample_rate),
+                expected: format!("the frontend's sample rate, {rate} Hz"),
                 actual: format!("{} Hz", self.audio.target_rate),
             });
         }
-        self.mfcc.validate().map_err(|source| CorpusError::Mfcc {
-            path: PathBuf::from("<config>"),
-            source,
-        })
+        if self.frontend.is_sequence() {
+            return Err(CorpusError::InvalidFeatureConfig {
+                what: "frontend",
+                expected: "a per-clip frontend (mean_mfcc or speech_stats)".into(),
+                actual: "a frame sequence".into(),
+            });
+        }
+        self.frontend
+            .validate()
+            .map_err(|source| CorpusError::Mfcc {
+                path: PathBuf::from("<config>"),
+                source,
+            })
     }
 
     /// 16 hex digits identifying this configuration (SHA-256 of its JSON and the cache format
@@ -202,7 +231,7 @@ pub struct CacheInfo {
 /// Feature vectors of a corpus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Features {
-    /// `[n_clips, n_mfcc]`: row `i` is the mean MFCC vector of `items[i]`.
+    /// `[n_clips, output_dim]`: row `i` is the feature vector of `items[i]`.
     pub x: Array2<f32>,
     /// The items that produced a vector, in input order.
     pub items: Vec<Item>,
@@ -298,7 +327,7 @@ fn entry_key(bytes: &[u8], simulated_av_twin: bool) -> Key {
     h.finalize().into()
 }
 
-/// Extracts the mean-MFCC vector of every item (see the module docs).
+/// Extracts the feature vector of every item (see the module docs).
 ///
 /// # Errors
 /// Only for problems that concern the whole run: an invalid configuration or an unusable cache
@@ -310,7 +339,7 @@ pub fn extract_features(
     opts: &ExtractOptions,
 ) -> Result<Features, CorpusError> {
     cfg.validate()?;
-    let n_mfcc = cfg.mfcc.n_mfcc;
+    let dim = cfg.frontend.output_dim();
     let cache_path = match &opts.cache_dir {
         Some(dir) => {
             fs::create_dir_all(dir).map_err(|source| CorpusError::Io {
@@ -324,7 +353,7 @@ pub fn extract_features(
     let config_json = cfg.canonical_json()?;
     let (cache, status) = match &cache_path {
         None => (HashMap::new(), CacheStatus::Disabled),
-        Some(p) => match read_cache(p, &config_json, n_mfcc) {
+        Some(p) => match read_cache(p, &config_json, dim) {
             Ok(Some(m)) => (m, CacheStatus::Loaded),
             Ok(None) => (HashMap::new(), CacheStatus::Missing),
             Err(e) => (
@@ -339,7 +368,7 @@ pub fn extract_features(
         .par_iter()
         .map_init(
             || Worker {
-                mfcc: Mfcc::new(cfg.mfcc.clone()),
+                frontend: cfg.frontend.build(),
                 loader: Loader::new(),
             },
             |worker, item| {
@@ -352,14 +381,14 @@ pub fn extract_features(
         )
         .collect();
 
-    let mut x = Vec::with_capacity(items.len() * n_mfcc);
+    let mut x = Vec::with_capacity(items.len() * dim);
     let mut ok_items = Vec::new();
     let mut failures = Vec::new();
     let mut new_entries: Vec<(Key, Vec<f32>)> = Vec::new();
     let (mut hits, mut misses) = (0, 0);
     for (item, (key, hit, r)) in items.iter().zip(results) {
         match r {
-            Ok(v) if v.len() == n_mfcc => {
+            Ok(v) if v.len() == dim => {
                 if hit {
                     hits += 1;
                 } else {
@@ -374,7 +403,7 @@ pub fn extract_features(
             Ok(v) => failures.push(Failure {
                 path: item.path.clone(),
                 simulated_av_twin: item.simulated_av_twin,
-                reason: format!("feature length {} instead of n_mfcc {n_mfcc}", v.len()),
+                reason: format!("feature length {} instead of {dim}", v.len()),
             }),
             Err(e) => {
                 misses += 1;
@@ -391,17 +420,16 @@ pub fn extract_features(
         if !new_entries.is_empty() || matches!(status, CacheStatus::Corrupt(_)) {
             let mut all = cache;
             all.extend(new_entries);
-            write_cache(p, &config_json, n_mfcc, &all)?;
+            write_cache(p, &config_json, dim, &all)?;
             written = true;
         }
     }
     let n = ok_items.len();
-    let x =
-        Array2::from_shape_vec((n, n_mfcc), x).map_err(|e| CorpusError::InvalidFeatureConfig {
-            what: "feature matrix shape",
-            expected: format!("[{n}, {n_mfcc}]"),
-            actual: e.to_string(),
-        })?;
+    let x = Array2::from_shape_vec((n, dim), x).map_err(|e| CorpusError::InvalidFeatureConfig {
+        what: "feature matrix shape",
+        expected: format!("[{n}, {dim}]"),
+        actual: e.to_string(),
+    })?;
     Ok(Features {
         x,
         items: ok_items,
@@ -418,7 +446,7 @@ pub fn extract_features(
 
 /// What each rayon worker plans once and reuses for all its clips.
 struct Worker {
-    mfcc: Result<Mfcc, ser_mfcc::MfccError>,
+    frontend: Result<Frontend, ser_mfcc::MfccError>,
     loader: Loader,
 }
 
@@ -447,7 +475,7 @@ fn one_clip(
         return (key, true, Ok(v.clone()));
     }
     let r = (|| {
-        let m = worker.mfcc.as_mut().map_err(|e| CorpusError::Mfcc {
+        let m = worker.frontend.as_mut().map_err(|e| CorpusError::Mfcc {
             path: item.path.clone(),
             source: e.clone(),
         })?;
@@ -458,13 +486,13 @@ fn one_clip(
             item.simulated_av_twin,
             &cfg.audio,
         )?;
-        let v: Array1<f32> =
-            m.compute_mean(&audio.samples)
-                .map_err(|source| CorpusError::Mfcc {
-                    path: item.path.clone(),
-                    source,
-                })?;
-        Ok(v.to_vec())
+        let v: Array2<f32> = m
+            .compute(&audio.samples)
+            .map_err(|source| CorpusError::Mfcc {
+                path: item.path.clone(),
+                source,
+            })?;
+        Ok(v.iter().copied().collect())
     })();
     (key, false, r)
 }
@@ -472,7 +500,7 @@ fn one_clip(
 fn read_cache(
     path: &Path,
     config_json: &str,
-    n_mfcc: usize,
+    dim: usize,
 ) -> Result<Option<HashMap<Key, Vec<f32>>>, CorpusError> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
@@ -518,8 +546,8 @@ fn read_cache(
         ));
     }
     let n = u32_at(take(4)?);
-    if n != n_mfcc {
-        return Err(bad(format!("n_mfcc {n}, expected {n_mfcc}")));
+    if n != dim {
+        return Err(bad(format!("dim {n}, expected {dim}")));
     }
     let count = take(8)?.try_into().map(u64::from_le_bytes).unwrap_or(0) as usize;
     let entry = 32 + 4 * n;
@@ -541,16 +569,16 @@ fn read_cache(
 fn write_cache(
     path: &Path,
     config_json: &str,
-    n_mfcc: usize,
+    dim: usize,
     entries: &HashMap<Key, Vec<f32>>,
 ) -> Result<(), CorpusError> {
     let mut sorted: Vec<(&Key, &Vec<f32>)> = entries.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
-    let mut out = Vec::with_capacity(64 + config_json.len() + sorted.len() * (32 + 4 * n_mfcc));
+    let mut out = Vec::with_capacity(64 + config_json.len() + sorted.len() * (32 + 4 * dim));
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(config_json.len() as u32).to_le_bytes());
     out.extend_from_slice(config_json.as_bytes());
-    out.extend_from_slice(&(n_mfcc as u32).to_le_bytes());
+    out.extend_from_slice(&(dim as u32).to_le_bytes());
     out.extend_from_slice(&(sorted.len() as u64).to_le_bytes());
     for (k, v) in sorted {
         out.extend_from_slice(k);

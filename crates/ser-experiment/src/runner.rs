@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use ser_labels::LabelSet;
-use ser_mfcc::MfccConfig;
+use ser_mfcc::FrontendSpec;
 use ser_models::{
     Arch, Classifier, Dataset, EpochRecord, Metrics, ModelConfig, TrainConfig, Trainer,
 };
@@ -33,7 +33,7 @@ pub struct Job<K> {
     /// Hyper-parameters (epochs, seed, early stopping, standardisation, ...).
     pub train_config: TrainConfig,
     /// The features the data was made with (stored in the checkpoint).
-    pub features: MfccConfig,
+    pub features: FrontendSpec,
     /// The classes: index `i` of a dataset label is `labels[i]`.
     pub labels: LabelSet,
     /// Training data.

@@ -19,7 +19,7 @@ use ser_corpus::features::FeatureConfig;
 use ser_corpus::split::{self, Side, SpeakerFoldConfig, SpeakerFolds, StudySplitConfig};
 use ser_corpus::Item;
 use ser_labels::LabelSet;
-use ser_mfcc::MfccConfig;
+use ser_mfcc::FrontendSpec;
 use ser_models::{
     Arch, Classifier, Dataset, EarlyStopping, EpochRecord, Metrics, OptimizerConfig, SeedModel,
     TrainConfig,
@@ -218,7 +218,7 @@ pub fn plan(
     duplicates: &[Vec<PathBuf>],
     table: &FeatureTable,
     savee: Arc<Dataset>,
-    mfcc: &MfccConfig,
+    mfcc: &FrontendSpec,
     cfg: &StudyConfig,
 ) -> Result<StudyPlan> {
     let labels = table.label_set().clone();
@@ -607,7 +607,7 @@ pub fn default_model_job(
     cfg: &StudyConfig,
     train: Arc<Dataset>,
     savee: Arc<Dataset>,
-    mfcc: &MfccConfig,
+    mfcc: &FrontendSpec,
     labels: &LabelSet,
     description: String,
 ) -> Result<Job<StudyKey>> {

@@ -28,6 +28,21 @@ pub fn item_label(item: &Item) -> Label {
     item.label.clone()
 }
 
+/// The group whose unlabelled clips adapt to an item's speaker: its speaker id
+/// ([`Item::speaker`]) when the name tells, else its folder.
+pub fn adaptation_group(item: &Item) -> String {
+    match &item.speaker {
+        Some(s) => s.clone(),
+        None => format!(
+            "folder:{}",
+            item.path
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ),
+    }
+}
+
 /// Feature rows of a corpus, looked up by `(path, simulated_av_twin)`: a simulated audio-video
 /// twin has its own row (extracted through 44.1 kHz 16-bit as the study's ffmpeg extraction
 /// did, so it is the same take but not bit-identical features).
@@ -168,6 +183,28 @@ impl FeatureTable {
     /// Speaker key ([`Item::speaker_key`]) of each row, `[rows]`.
     pub fn speakers(&self) -> Vec<String> {
         self.items.iter().map(Item::speaker_key).collect()
+    }
+
+    /// The table with every row standardised by the statistics of its
+    /// [`adaptation_group`]'s rows (their mean and population standard deviation per column,
+    /// [`ser_models::Normalization::fit`]; no labels used): speaker adaptation. A group of one
+    /// row becomes zeros; a constant column keeps std 1.
+    pub fn standardized_by_speaker(&self) -> Self {
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, it) in self.items.iter().enumerate() {
+            groups.entry(adaptation_group(it)).or_default().push(i);
+        }
+        let mut x = self.x.clone();
+        for rows in groups.values() {
+            let sub = self.x.select(ndarray::Axis(0), rows);
+            let norm = ser_models::Normalization::fit(sub.view());
+            for &r in rows {
+                if let Some(row) = x.row_mut(r).as_slice_mut() {
+                    norm.apply(row);
+                }
+            }
+        }
+        Self { x, ..self.clone() }
     }
 
     /// The classes.

@@ -43,7 +43,7 @@ fn jobs() -> Vec<Job<(Arch, u64)>> {
                 early_stopping: (seed % 2 == 0).then(EarlyStopping::default),
                 ..TrainConfig::study(arch)
             },
-            features: ser_corpus::FeatureConfig::study().mfcc,
+            features: ser_corpus::FeatureConfig::study().frontend,
             labels: LabelSet::study(),
             train: data(0),
             validation: Some(data(3)),

@@ -9,6 +9,7 @@ use crate::error::MfccError;
 use crate::logmel::LogMel;
 use crate::mfcc::Mfcc;
 use crate::sequence::MfccSequence;
+use crate::stats::{SpeechStats, SpeechStatsConfig};
 
 /// Exactly how a model's input features are computed from mono samples: what a checkpoint
 /// stores so that every consumer rebuilds the frontend the model was trained with.
@@ -51,6 +52,9 @@ pub enum FrontendSpec {
     LogMel(LogMelConfig),
     /// The MFCC sequence with deltas, `[frames, n_mfcc * (1 + n_deltas)]` ([`MfccSequence`]).
     MfccSequence(MfccSequenceConfig),
+    /// Statistics over the speech frames of MFCCs, deltas, log-mel bands, pitch and energy,
+    /// `[output_dim]` per clip ([`SpeechStats`]).
+    SpeechStats(SpeechStatsConfig),
 }
 
 impl From<MfccConfig> for FrontendSpec {
@@ -112,6 +116,7 @@ impl FrontendSpec {
             Self::MeanMfcc(c) => c.sample_rate,
             Self::LogMel(c) => c.sample_rate,
             Self::MfccSequence(c) => c.mfcc.sample_rate,
+            Self::SpeechStats(c) => c.log_mel.sample_rate,
         }
     }
 
@@ -122,12 +127,13 @@ impl FrontendSpec {
             Self::MeanMfcc(c) => c.n_mfcc,
             Self::LogMel(c) => c.n_mels,
             Self::MfccSequence(c) => c.output_dim(),
+            Self::SpeechStats(c) => c.output_dim(),
         }
     }
 
     /// Whether the output is a sequence of frames (`false`: one vector per clip).
     pub fn is_sequence(&self) -> bool {
-        !matches!(self, Self::MeanMfcc(_))
+        !matches!(self, Self::MeanMfcc(_) | Self::SpeechStats(_))
     }
 
     /// Checks every field's range.
@@ -139,6 +145,7 @@ impl FrontendSpec {
             Self::MeanMfcc(c) => c.validate(),
             Self::LogMel(c) => c.validate(),
             Self::MfccSequence(c) => c.validate(),
+            Self::SpeechStats(c) => c.validate(),
         }
     }
 
@@ -153,6 +160,7 @@ impl FrontendSpec {
             Self::MfccSequence(c) => {
                 Frontend::MfccSequence(Box::new(MfccSequence::new(c.clone())?))
             }
+            Self::SpeechStats(c) => Frontend::SpeechStats(Box::new(SpeechStats::new(c.clone())?)),
         })
     }
 }
@@ -168,12 +176,14 @@ pub enum Frontend {
     LogMel(Box<LogMel>),
     /// [`FrontendSpec::MfccSequence`].
     MfccSequence(Box<MfccSequence>),
+    /// [`FrontendSpec::SpeechStats`].
+    SpeechStats(Box<SpeechStats>),
 }
 
 impl Frontend {
     /// The features of `samples` (mono, at the spec's sample rate), shape `[frames,
-    /// output_dim]`, time-major; for [`Frontend::MeanMfcc`] exactly one row (`[1, n_mfcc]`,
-    /// the per-clip mean).
+    /// output_dim]`, time-major; for the per-clip frontends ([`Frontend::MeanMfcc`],
+    /// [`Frontend::SpeechStats`]) exactly one row (`[1, output_dim]`).
     ///
     /// # Errors
     /// The extractor's ([`Mfcc::compute_mean`], [`LogMel::compute`], [`MfccSequence::compute`]).
@@ -191,17 +201,16 @@ impl Frontend {
         samples: &[f32],
         out: &mut Array2<f32>,
     ) -> Result<(), MfccError> {
-        match self {
-            Self::MeanMfcc(m) => {
-                let mean = m.compute_mean(samples)?;
-                if out.dim() != (1, mean.len()) {
-                    *out = Array2::zeros((1, mean.len()));
-                }
-                out.row_mut(0).assign(&mean);
-                Ok(())
-            }
-            Self::LogMel(m) => m.compute_into(samples, out),
-            Self::MfccSequence(m) => m.compute_into(samples, out),
+        let row = match self {
+            Self::MeanMfcc(m) => m.compute_mean(samples)?,
+            Self::SpeechStats(m) => m.compute(samples)?,
+            Self::LogMel(m) => return m.compute_into(samples, out),
+            Self::MfccSequence(m) => return m.compute_into(samples, out),
+        };
+        if out.dim() != (1, row.len()) {
+            *out = Array2::zeros((1, row.len()));
         }
+        out.row_mut(0).assign(&row);
+        Ok(())
     }
 }

@@ -58,7 +58,9 @@ mod frontend;
 mod logmel;
 mod mel;
 mod mfcc;
+mod pitch;
 mod sequence;
+mod stats;
 mod stft;
 mod vad;
 
@@ -71,7 +73,9 @@ pub use frontend::{Frontend, FrontendSpec};
 pub use logmel::LogMel;
 pub use mel::{fft_frequencies, hz_to_mel, mel_frequencies, mel_to_hz, MelFilterbank};
 pub use mfcc::{mean_over_time, Mfcc};
+pub use pitch::{Pitch, PitchConfig, PITCH_ANALYSIS_RATE};
 pub use sequence::MfccSequence;
+pub use stats::{SpeechStats, SpeechStatsConfig};
 pub use stft::{hann_window, n_frames, Stft};
 pub use vad::{
     select_frames, speech_mask, speech_spans, Vad, VadConfig, VadDecision, VAD_ENERGY_FLOOR_DBFS,

@@ -321,6 +321,7 @@ pub fn select_frames(
 }
 
 /// Per-rate analysis plan: frame/hop, window, FFT and buffers.
+#[derive(Clone)]
 struct Plan {
     sample_rate: u32,
     frame: usize,
@@ -404,6 +405,7 @@ struct Plan {
 /// The clip is speech when the remaining frames total at least `min_clip_speech_ms` (250 ms).
 ///
 /// Holds the FFT plan for the last sample rate seen; reuse one `Vad` for many clips.
+#[derive(Clone)]
 pub struct Vad {
     config: VadConfig,
     plan: Option<Plan>,
@@ -601,7 +603,7 @@ impl Vad {
 }
 
 /// The `p`-th percentile (0..=100, nearest rank below) of `values`; -inf for none.
-fn percentile(values: &[f32], p: f64) -> f32 {
+pub(crate) fn percentile(values: &[f32], p: f64) -> f32 {
     if values.is_empty() {
         return f32::NEG_INFINITY;
     }

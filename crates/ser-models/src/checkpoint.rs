@@ -86,8 +86,12 @@ pub struct CheckpointMeta {
     pub version: u32,
     /// The network.
     pub model: ModelConfig,
-    /// How the input features were computed (MFCC means over time).
-    pub features: ser_mfcc::MfccConfig,
+    /// How the input features are computed from samples: the full frontend specification, so
+    /// every consumer rebuilds exactly the frontend the model was trained with. Checkpoints
+    /// written before frontends existed store a bare MFCC configuration, read as
+    /// [`FrontendSpec::MeanMfcc`](ser_mfcc::FrontendSpec::MeanMfcc).
+    #[serde(deserialize_with = "ser_mfcc::FrontendSpec::deserialize_or_legacy")]
+    pub features: ser_mfcc::FrontendSpec,
     /// The classes, index = output unit ([`LabelSet::study`] for the study's models); a list of
     /// names in the JSON.
     pub labels: LabelSet,
@@ -98,12 +102,19 @@ pub struct CheckpointMeta {
     /// Where the weights come from and their licence.
     #[serde(default)]
     pub provenance: Option<String>,
+    /// The model was trained on features standardised **per speaker** first (each speaker's
+    /// own mean and standard deviation over their clips, [`Normalization::fit`], no labels),
+    /// then by `normalization`: callers standardise a speaker's features the same way before
+    /// [`Classifier::predict`](crate::Classifier::predict). Default false.
+    #[serde(default)]
+    pub speaker_standardized: bool,
 }
 
 impl CheckpointMeta {
     /// A new description with format and version filled in.
-    pub fn new(model: ModelConfig, features: ser_mfcc::MfccConfig, labels: LabelSet) -> Self {
+    pub fn new(model: ModelConfig, features: ser_mfcc::FrontendSpec, labels: LabelSet) -> Self {
         Self {
+            speaker_standardized: false,
             format: CHECKPOINT_FORMAT.into(),
             version: CHECKPOINT_VERSION,
             model,
@@ -152,13 +163,22 @@ impl CheckpointMeta {
                 self.model.n_classes()
             )));
         }
-        if self.features.n_mfcc != self.model.input_len() {
+        if self.features.is_sequence() {
+            return Err(err(
+                "the feature frontend gives a frame sequence, the model takes one vector per clip"
+                    .into(),
+            ));
+        }
+        if self.features.output_dim() != self.model.input_len() {
             return Err(err(format!(
-                "feature config gives {} MFCCs, the model takes {}",
-                self.features.n_mfcc,
+                "the feature frontend gives {} values, the model takes {}",
+                self.features.output_dim(),
                 self.model.input_len()
             )));
         }
+        self.features
+            .validate()
+            .map_err(|e| err(format!("feature frontend: {e}")))?;
         if let Some(n) = &self.normalization {
             n.validate(self.model.input_len(), path)?;
         }

@@ -126,7 +126,7 @@ impl Classifier {
     }
 
     /// The feature configuration the model expects (MFCC means over time).
-    pub fn feature_config(&self) -> &ser_mfcc::MfccConfig {
+    pub fn frontend(&self) -> &ser_mfcc::FrontendSpec {
         &self.meta.features
     }
 

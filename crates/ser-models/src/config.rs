@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
 
-/// The four architectures of the study.
+/// The architectures: the study's four, and the multi-layer perceptron over per-clip
+/// statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Arch {
     /// Model_A: LSTM(128) -> Dense(64) -> Dense(32) -> Dense(8).
@@ -15,29 +16,34 @@ pub enum Arch {
     C,
     /// Model_D: two same Conv1D(128, k 5), MaxPool(8), dropout.
     D,
+    /// A multi-layer perceptron ([`MlpConfig`]).
+    Mlp,
 }
 
 impl Arch {
-    /// All four, in order.
+    /// The study's four, in order.
     pub const ALL: [Arch; 4] = [Arch::A, Arch::B, Arch::C, Arch::D];
 
-    /// The study's configuration of this architecture (8 classes, 40 inputs).
+    /// The study's configuration of this architecture (8 classes, 40 inputs); for
+    /// [`Arch::Mlp`] [`MlpConfig::default`].
     pub fn default_config(self) -> ModelConfig {
         match self {
             Arch::A => ModelConfig::A(ModelAConfig::default()),
             Arch::B => ModelConfig::B(ModelBConfig::default()),
             Arch::C => ModelConfig::C(ModelCConfig::default()),
             Arch::D => ModelConfig::D(ModelDConfig::default()),
+            Arch::Mlp => ModelConfig::Mlp(MlpConfig::default()),
         }
     }
 
-    /// Lower-case letter (`"a"` .. `"d"`).
+    /// Lower-case name (`"a"` .. `"d"`, `"mlp"`).
     pub fn letter(self) -> &'static str {
         match self {
             Arch::A => "a",
             Arch::B => "b",
             Arch::C => "c",
             Arch::D => "d",
+            Arch::Mlp => "mlp",
         }
     }
 }
@@ -56,9 +62,10 @@ impl std::str::FromStr for Arch {
             "b" => Ok(Arch::B),
             "c" => Ok(Arch::C),
             "d" => Ok(Arch::D),
+            "mlp" => Ok(Arch::Mlp),
             other => Err(ModelError::Config {
                 field: "arch",
-                reason: format!("unknown architecture {other:?} (expected a, b, c or d)"),
+                reason: format!("unknown architecture {other:?} (expected a, b, c, d or mlp)"),
             }),
         }
     }
@@ -172,6 +179,35 @@ impl Default for ModelDConfig {
     }
 }
 
+/// A multi-layer perceptron over one feature vector per clip (e.g. the per-clip speech
+/// statistics of `ser_mfcc::SpeechStats`): input dropout, then per hidden layer Dense -> ReLU
+/// -> Dropout, then a Dense output layer. Tensor names `hidden0..N.*`, `out.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MlpConfig {
+    /// Input length. Default 295 (`SpeechStatsConfig::default().output_dim()`).
+    pub input_len: usize,
+    /// Number of classes. Default 8.
+    pub n_classes: usize,
+    /// Hidden layer widths (empty: multinomial logistic regression). Default `[256]`.
+    pub hidden: Vec<usize>,
+    /// Dropout rate after each hidden layer (training only). Default 0.5.
+    pub dropout: f32,
+    /// Dropout rate on the input features (training only). Default 0.2.
+    pub input_dropout: f32,
+}
+
+impl Default for MlpConfig {
+    fn default() -> Self {
+        Self {
+            input_len: 295,
+            n_classes: 8,
+            hidden: vec![256],
+            dropout: 0.5,
+            input_dropout: 0.2,
+        }
+    }
+}
+
 /// A model configuration of any architecture. Serialised with an `"arch"` tag, e.g.
 /// `{"arch": "B", "input_len": 40, "n_classes": 8}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,6 +221,8 @@ pub enum ModelConfig {
     C(ModelCConfig),
     /// Model_D (Conv1D).
     D(ModelDConfig),
+    /// Multi-layer perceptron.
+    Mlp(MlpConfig),
 }
 
 impl Default for ModelConfig {
@@ -228,6 +266,7 @@ impl ModelConfig {
             ModelConfig::B(_) => Arch::B,
             ModelConfig::C(_) => Arch::C,
             ModelConfig::D(_) => Arch::D,
+            ModelConfig::Mlp(_) => Arch::Mlp,
         }
     }
 
@@ -238,6 +277,7 @@ impl ModelConfig {
             ModelConfig::B(c) => c.input_len,
             ModelConfig::C(c) => c.input_len,
             ModelConfig::D(c) => c.input_len,
+            ModelConfig::Mlp(c) => c.input_len,
         }
     }
 
@@ -248,6 +288,7 @@ impl ModelConfig {
             ModelConfig::B(c) => c.n_classes,
             ModelConfig::C(c) => c.n_classes,
             ModelConfig::D(c) => c.n_classes,
+            ModelConfig::Mlp(c) => c.n_classes,
         }
     }
 
@@ -258,11 +299,12 @@ impl ModelConfig {
             ModelConfig::B(c) => c.n_classes = n,
             ModelConfig::C(c) => c.n_classes = n,
             ModelConfig::D(c) => c.n_classes = n,
+            ModelConfig::Mlp(c) => c.n_classes = n,
         }
         self
     }
 
-    /// The stages of the Conv1D architectures (B, C, D); `None` for A.
+    /// The stages of the Conv1D architectures (B, C, D); `None` for A and the MLP.
     pub fn conv_stages(&self) -> Option<Vec<ConvStage>> {
         use ConvStage::{Conv, Dropout, Pool};
         use Padding::{Same, Valid};
@@ -272,7 +314,7 @@ impl ModelConfig {
             padding,
         };
         match self {
-            ModelConfig::A(_) => None,
+            ModelConfig::A(_) | ModelConfig::Mlp(_) => None,
             ModelConfig::B(_) => Some(vec![
                 conv(8, 3, Valid),
                 conv(16, 3, Valid),
@@ -328,6 +370,16 @@ impl ModelConfig {
         if let ModelConfig::A(c) = self {
             check_p(c.dropout)?;
             if c.hidden == 0 || c.dense.contains(&0) {
+                return Err(ModelError::Config {
+                    field: "hidden",
+                    reason: "widths must be > 0".into(),
+                });
+            }
+        }
+        if let ModelConfig::Mlp(c) = self {
+            check_p(c.dropout)?;
+            check_p(c.input_dropout)?;
+            if c.hidden.contains(&0) {
                 return Err(ModelError::Config {
                     field: "hidden",
                     reason: "widths must be > 0".into(),

@@ -42,6 +42,7 @@ enum Stage {
 
 #[derive(Debug, Clone)]
 enum Body {
+    Mlp(Vec<Dense>),
     Conv(Vec<Stage>),
     Lstm {
         kernel: Vec<f32>,
@@ -91,6 +92,14 @@ impl FastNet {
     /// Build from checked tensors (see `check_tensors`).
     pub(crate) fn new(cfg: &ModelConfig, t: &HashMap<String, Tensor>) -> Result<Self> {
         match (cfg, cfg.conv_stages()) {
+            (ModelConfig::Mlp(m), _) => Ok(Self {
+                body: Body::Mlp(
+                    (0..m.hidden.len())
+                        .map(|i| dense(t, &format!("hidden{i}")))
+                        .collect::<Result<_>>()?,
+                ),
+                out: dense(t, "out")?,
+            }),
             (ModelConfig::A(a), _) => {
                 let hidden = (1..=a.dense.len())
                     .map(|i| dense(t, &format!("dense{i}")))
@@ -164,13 +173,22 @@ impl FastNet {
     /// Whether the plain-Rust path is also the faster one for batches (the conv nets; the LSTM
     /// batches better through candle's matmuls).
     pub(crate) fn prefers_batches(&self) -> bool {
-        matches!(self.body, Body::Conv(_))
+        matches!(self.body, Body::Conv(_) | Body::Mlp(_))
     }
 
     /// Logits of one vector.
     pub(crate) fn logits(&self, x: &[f32]) -> Vec<f32> {
         let mut feat = Vec::new();
         match &self.body {
+            Body::Mlp(hidden) => {
+                let mut cur = x.to_vec();
+                for d in hidden {
+                    d.forward(&cur, &mut feat);
+                    feat.iter_mut().for_each(|v| *v = v.max(0.0));
+                    std::mem::swap(&mut cur, &mut feat);
+                }
+                feat = cur;
+            }
             Body::Conv(stages) => {
                 // Activation channels-last: [len, channels].
                 let mut a: Vec<f32> = x.to_vec();

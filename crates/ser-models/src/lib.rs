@@ -31,15 +31,15 @@ pub use checkpoint::{
 };
 pub use classifier::{argmax, Classifier, SeedModel};
 pub use config::{
-    Arch, ConvStage, ModelAConfig, ModelBConfig, ModelCConfig, ModelConfig, ModelDConfig, Padding,
-    RecurrentActivation,
+    Arch, ConvStage, MlpConfig, ModelAConfig, ModelBConfig, ModelCConfig, ModelConfig,
+    ModelDConfig, Padding, RecurrentActivation,
 };
 pub use error::{ModelError, Result};
 pub use layers::{max_pool1d, Conv1dBlock, Dropout, Lstm};
 pub use metrics::{confusion_matrix, Metrics};
 pub use model::{
     check_tensors, init_network, network_from_tensors, param_count, param_shapes, ConvNet, LstmNet,
-    Network,
+    MlpNet, Network,
 };
 pub use optim::{Optimizer, OptimizerConfig};
 pub use rng::SharedRng;

@@ -7,7 +7,7 @@ use candle_core::{DType, Device, Module, ModuleT, Shape, Tensor, Var};
 use candle_nn::{Init, Linear, VarBuilder, VarMap};
 use rand_chacha::ChaCha8Rng;
 
-use crate::config::{conv_output_shape, ConvStage, ModelAConfig, ModelConfig};
+use crate::config::{conv_output_shape, ConvStage, MlpConfig, ModelAConfig, ModelConfig};
 use crate::error::{ModelError, Result};
 use crate::layers::{glorot, max_pool1d, Conv1dBlock, Dropout, Lstm};
 use crate::rng::{normal_f64, stream, uniform_f64, Purpose, SharedRng};
@@ -130,13 +130,53 @@ impl ModuleT for ConvNet {
     }
 }
 
+/// The MLP: input dropout, (Dense -> ReLU -> Dropout)*, Dense. Tensor names `hidden0..N.*`,
+/// `out.*`.
+#[derive(Debug, Clone)]
+pub struct MlpNet {
+    input_dropout: Dropout,
+    hidden: Vec<(Linear, Dropout)>,
+    out: Linear,
+}
+
+impl MlpNet {
+    /// Build from `vb`; dropout masks from `rng`.
+    pub fn new(cfg: &MlpConfig, vb: VarBuilder, rng: &SharedRng) -> candle_core::Result<Self> {
+        let mut hidden = Vec::with_capacity(cfg.hidden.len());
+        let mut prev = cfg.input_len;
+        for (i, &w) in cfg.hidden.iter().enumerate() {
+            hidden.push((
+                dense(prev, w, vb.pp(format!("hidden{i}")))?,
+                Dropout::new(cfg.dropout, rng.clone()),
+            ));
+            prev = w;
+        }
+        Ok(Self {
+            input_dropout: Dropout::new(cfg.input_dropout, rng.clone()),
+            hidden,
+            out: dense(prev, cfg.n_classes, vb.pp("out"))?,
+        })
+    }
+}
+
+impl ModuleT for MlpNet {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        let mut x = self.input_dropout.forward_t(xs, train)?;
+        for (lin, drop) in &self.hidden {
+            x = drop.forward_t(&lin.forward(&x)?.relu()?, train)?;
+        }
+        self.out.forward(&x)
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Body {
     Lstm(LstmNet),
     Conv(ConvNet),
+    Mlp(MlpNet),
 }
 
-/// Any of the four networks. Input `[batch, input_len]` (Keras `(batch, input_len, 1)`), output
+/// Any of the networks. Input `[batch, input_len]` (Keras `(batch, input_len, 1)`), output
 /// logits `[batch, n_classes]`. Dropout is active only in `forward_t(.., true)`.
 #[derive(Debug, Clone)]
 pub struct Network {
@@ -151,6 +191,7 @@ impl Network {
         cfg.validate()?;
         let body = match (cfg, cfg.conv_stages()) {
             (ModelConfig::A(a), _) => Body::Lstm(LstmNet::new(a, vb, &rng)?),
+            (ModelConfig::Mlp(m), _) => Body::Mlp(MlpNet::new(m, vb, &rng)?),
             (_, Some(stages)) => Body::Conv(ConvNet::new(
                 &stages,
                 cfg.input_len(),
@@ -188,6 +229,7 @@ impl ModuleT for Network {
         match &self.body {
             Body::Lstm(n) => n.forward_t(xs, train),
             Body::Conv(n) => n.forward_t(xs, train),
+            Body::Mlp(n) => n.forward_t(xs, train),
         }
     }
 }

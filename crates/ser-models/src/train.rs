@@ -322,7 +322,7 @@ impl Trainer {
     pub fn new(
         model: ModelConfig,
         cfg: TrainConfig,
-        features: ser_mfcc::MfccConfig,
+        features: ser_mfcc::FrontendSpec,
         labels: LabelSet,
     ) -> Result<Self> {
         if cfg.batch_size == 0 {

@@ -93,7 +93,7 @@ fn seed_batch_equals_single() {
 fn seed_feature_config_is_the_studys() {
     for which in SeedModel::ALL {
         let m = Classifier::seed(which).unwrap();
-        assert_eq!(m.feature_config(), &ser_mfcc::MfccConfig::librosa_0_6());
+        assert_eq!(m.frontend(), &ser_mfcc::MfccConfig::librosa_0_6().into());
         assert!(m.meta().normalization.is_none());
         assert!(m
             .meta()

@@ -41,7 +41,7 @@ fn trainer(arch: Arch, cfg: TrainConfig) -> Trainer {
     Trainer::new(
         arch.default_config(),
         cfg,
-        ser_mfcc::MfccConfig::librosa_0_6(),
+        ser_mfcc::MfccConfig::librosa_0_6().into(),
         labels(),
     )
     .unwrap()
@@ -390,7 +390,7 @@ fn invalid_training_input_is_an_error() {
             batch_size: 0,
             ..TrainConfig::default()
         },
-        ser_mfcc::MfccConfig::librosa_0_6(),
+        ser_mfcc::MfccConfig::librosa_0_6().into(),
         labels()
     )
     .is_err());
@@ -442,7 +442,7 @@ fn any_label_set_trains_saves_and_loads_by_name() {
     let mut t = Trainer::new(
         model.clone(),
         cfg.clone(),
-        ser_mfcc::MfccConfig::librosa_0_6(),
+        ser_mfcc::MfccConfig::librosa_0_6().into(),
         labels.clone(),
     )
     .unwrap();
@@ -469,7 +469,7 @@ fn any_label_set_trains_saves_and_loads_by_name() {
     assert!(Trainer::new(
         model,
         cfg,
-        ser_mfcc::MfccConfig::librosa_0_6(),
+        ser_mfcc::MfccConfig::librosa_0_6().into(),
         LabelSet::study()
     )
     .is_err());

@@ -1,0 +1,358 @@
+//! [`SpeechStats`]: per-clip statistics of frame-level features over the clip's speech frames.
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::config::LogMelConfig;
+use crate::dct::dct_ortho_matrix;
+use crate::delta::DeltaFilter;
+use crate::error::{invalid, MfccError};
+use crate::logmel::LogMel;
+use crate::pitch::{Pitch, PitchConfig};
+use crate::vad::{percentile, Vad, VadConfig};
+
+/// Settings of [`SpeechStats`]. In JSON every field is optional (defaults below) and unknown
+/// fields are rejected, so a stored specification never silently loses a setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpeechStatsConfig {
+    /// The log-mel spectrogram the statistics are taken over. Default [`LogMelConfig`]'s
+    /// default: 16 kHz, n_fft 512, 25 ms window, 10 ms hop, 64 Slaney mel bands, dB with an
+    /// 80 dB floor.
+    pub log_mel: LogMelConfig,
+    /// MFCCs (DCT-II ortho of the log-mel frames, librosa `mfcc(S=log_mel)`), `1..=n_mels`.
+    /// Default 40.
+    pub n_mfcc: usize,
+    /// Savitzky-Golay window of the MFCC deltas (librosa `delta(width=..)`), odd and >= 3.
+    /// Clips with fewer frames get zero deltas. Default 9.
+    pub delta_width: usize,
+    /// Which frames count: `Some` keeps the [`Vad`]'s speech frames (all frames when it finds
+    /// none); `None` keeps every frame. Default `Some(VadConfig::default())`.
+    pub vad: Option<VadConfig>,
+    /// The log-F0 statistics (YIN); `None` leaves them out. Default `Some(PitchConfig::default())`.
+    pub pitch: Option<PitchConfig>,
+}
+
+impl Default for SpeechStatsConfig {
+    fn default() -> Self {
+        Self {
+            log_mel: LogMelConfig::default(),
+            n_mfcc: 40,
+            delta_width: 9,
+            vad: Some(VadConfig::default()),
+            pitch: Some(PitchConfig::default()),
+        }
+    }
+}
+
+impl SpeechStatsConfig {
+    /// Length of the output vector: `2 * (2 * n_mfcc + n_mels)` (mean and std of the MFCCs,
+    /// their deltas and the log-mel bands), `+ 4` with pitch, `+ 3` (mean and std of log
+    /// energy, speech duration). 295 with the defaults.
+    pub fn output_dim(&self) -> usize {
+        2 * (2 * self.n_mfcc + self.log_mel.n_mels) + if self.pitch.is_some() { 4 } else { 0 } + 3
+    }
+
+    /// Names of the output values, in order (`mfcc3_mean`, `dmfcc3_std`, `mel12_mean`,
+    /// `logf0_p90`, `log_energy_std`, `speech_seconds`, ...).
+    pub fn output_names(&self) -> Vec<String> {
+        let mut names = Vec::with_capacity(self.output_dim());
+        for (prefix, n) in [
+            ("mfcc", self.n_mfcc),
+            ("dmfcc", self.n_mfcc),
+            ("mel", self.log_mel.n_mels),
+        ] {
+            for stat in ["mean", "std"] {
+                names.extend((0..n).map(|i| format!("{prefix}{i}_{stat}")));
+            }
+        }
+        if self.pitch.is_some() {
+            names.extend(["logf0_mean", "logf0_std", "logf0_p10", "logf0_p90"].map(String::from));
+        }
+        names.extend(["log_energy_mean", "log_energy_std", "speech_seconds"].map(String::from));
+        names
+    }
+
+    /// Checks every field's range.
+    ///
+    /// # Errors
+    /// [`MfccError::InvalidConfig`] naming the first bad field.
+    pub fn validate(&self) -> Result<(), MfccError> {
+        self.log_mel.validate()?;
+        if self.n_mfcc == 0 || self.n_mfcc > self.log_mel.n_mels {
+            return Err(invalid(
+                "n_mfcc",
+                format!("1..={} (n_mels)", self.log_mel.n_mels),
+                self.n_mfcc,
+            ));
+        }
+        DeltaFilter::check(self.delta_width, 1)?;
+        if let Some(v) = &self.vad {
+            v.validate()?;
+        }
+        if let Some(p) = &self.pitch {
+            p.validate(self.log_mel.sample_rate)?;
+        }
+        Ok(())
+    }
+}
+
+/// Per-clip statistics of frame-level speech features, one vector `[output_dim]` per clip
+/// (295 values with the default [`SpeechStatsConfig`]):
+///
+/// | values | what |
+/// |---|---|
+/// | `2 * n_mfcc` | mean, then standard deviation over frames of each MFCC |
+/// | `2 * n_mfcc` | the same of each MFCC delta |
+/// | `2 * n_mels` | the same of each log-mel band (dB) |
+/// | 4 (with pitch) | mean, std, 10th and 90th percentile of log F0 ([`Pitch`], YIN) |
+/// | 2 | mean and std of the frames' log RMS energy (`ln(rms + 1e-6)`, window `win_length`) |
+/// | 1 | seconds of the frames kept (`frames * hop / sample_rate`) |
+///
+/// Only the frames the [`Vad`] judges speech count (every frame if it finds none, or with
+/// `vad: None`), so silence before and after an utterance does not dilute the statistics.
+/// Standard deviations are population ones. This is the clip representation of the
+/// linear baseline quoted in issue 10 (`shared/tools/baseline.py`, which trims silence at
+/// 40 dB instead of a VAD), computed in Rust.
+///
+/// ```
+/// use ser_mfcc::{SpeechStats, SpeechStatsConfig};
+/// let sr = 16_000;
+/// let x: Vec<f32> = (0..sr)
+///     .map(|i| 0.3 * (i as f32 * 0.07).sin() * (1.0 + (i as f32 * 0.003).sin()))
+///     .collect();
+/// let mut stats = SpeechStats::new(SpeechStatsConfig::default())?;
+/// let v = stats.compute(&x)?;
+/// assert_eq!(v.len(), 295);
+/// assert!(v.iter().all(|x| x.is_finite()));
+/// # Ok::<(), ser_mfcc::MfccError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SpeechStats {
+    cfg: SpeechStatsConfig,
+    log_mel: LogMel,
+    /// `[n_mfcc, n_mels]`.
+    dct: Array2<f32>,
+    delta: DeltaFilter,
+    vad: Option<Vad>,
+    pitch: Option<Pitch>,
+    mel: Array2<f32>,
+}
+
+impl SpeechStats {
+    /// Plans an extractor for `cfg`.
+    ///
+    /// # Errors
+    /// [`MfccError::InvalidConfig`] when [`SpeechStatsConfig::validate`] fails.
+    pub fn new(cfg: SpeechStatsConfig) -> Result<Self, MfccError> {
+        cfg.validate()?;
+        Ok(Self {
+            log_mel: LogMel::new(cfg.log_mel.clone())?,
+            dct: dct_ortho_matrix(cfg.n_mfcc, cfg.log_mel.n_mels),
+            delta: DeltaFilter::new(cfg.delta_width, 1)?,
+            vad: cfg.vad.clone().map(Vad::new).transpose()?,
+            pitch: cfg
+                .pitch
+                .clone()
+                .map(|p| Pitch::new(p, cfg.log_mel.sample_rate))
+                .transpose()?,
+            mel: Array2::zeros((0, 0)),
+            cfg,
+        })
+    }
+
+    /// The configuration this extractor was built with.
+    pub fn config(&self) -> &SpeechStatsConfig {
+        &self.cfg
+    }
+
+    /// The frames kept for `samples`: the speech mask on the log-mel frame grid (all `true`
+    /// without a VAD or when it finds no speech).
+    fn keep_mask(&mut self, samples: &[f32], frames: usize) -> Result<Vec<bool>, MfccError> {
+        let sr = self.cfg.log_mel.sample_rate;
+        let hop_seconds = self.cfg.log_mel.hop_length as f64 / f64::from(sr);
+        let Some(vad) = &mut self.vad else {
+            return Ok(vec![true; frames]);
+        };
+        let decision = vad.decide(samples, sr)?;
+        let mask = decision.mask_for(frames, hop_seconds);
+        Ok(if mask.iter().any(|&m| m) {
+            mask
+        } else {
+            vec![true; frames]
+        })
+    }
+
+    /// The statistics of `samples` (mono, at `config().log_mel.sample_rate` Hz), shape
+    /// `[output_dim]`.
+    ///
+    /// # Errors
+    /// [`MfccError::EmptyInput`], [`MfccError::NonFinite`], [`MfccError::TooLarge`] (as
+    /// [`LogMel::compute`]).
+    pub fn compute(&mut self, samples: &[f32]) -> Result<Array1<f32>, MfccError> {
+        let mut mel = std::mem::replace(&mut self.mel, Array2::zeros((0, 0)));
+        let result = self.compute_with(samples, &mut mel);
+        self.mel = mel;
+        result
+    }
+
+    fn compute_with(
+        &mut self,
+        samples: &[f32],
+        mel: &mut Array2<f32>,
+    ) -> Result<Array1<f32>, MfccError> {
+        self.log_mel.compute_into(samples, mel)?;
+        let frames = mel.nrows();
+        let keep = self.keep_mask(samples, frames)?;
+        // MFCCs of every frame (deltas need the neighbours), `[frames, n_mfcc]`.
+        let mfcc = mel.dot(&self.dct.t());
+        let mut d = Array2::<f32>::zeros((self.cfg.n_mfcc, frames));
+        if self.delta.check_frames(frames).is_ok() {
+            self.delta.apply(mfcc.t(), d.view_mut());
+        }
+        let rows: Vec<usize> = (0..frames).filter(|&i| keep[i]).collect();
+        let mut out = Vec::with_capacity(self.cfg.output_dim());
+        push_mean_std(&mut out, mfcc.select(Axis(0), &rows).view());
+        push_mean_std(&mut out, d.t().select(Axis(0), &rows).view());
+        push_mean_std(&mut out, mel.select(Axis(0), &rows).view());
+
+        let hop = self.cfg.log_mel.hop_length;
+        if let Some(pitch) = &mut self.pitch {
+            let logf0: Vec<f32> = pitch
+                .track(samples, hop, &rows)?
+                .iter()
+                .map(|f| f.ln())
+                .collect();
+            let (m, s) = mean_std(&logf0);
+            out.extend([m, s, percentile(&logf0, 10.0), percentile(&logf0, 90.0)]);
+        }
+        let win = self.cfg.log_mel.win_length;
+        let energy: Vec<f32> = rows
+            .iter()
+            .map(|&i| (frame_rms(samples, i * hop, win) + 1e-6).ln())
+            .collect();
+        let (m, s) = mean_std(&energy);
+        out.extend([m, s]);
+        out.push((rows.len() * hop) as f32 / self.cfg.log_mel.sample_rate as f32);
+        Ok(Array1::from(out))
+    }
+}
+
+/// Mean and population standard deviation of each column of `x` `[rows, n]` appended to
+/// `out` (all means, then all stds); zeros for no rows.
+fn push_mean_std(out: &mut Vec<f32>, x: ArrayView2<f32>) {
+    let n = x.nrows().max(1) as f64;
+    let mut means = Vec::with_capacity(x.ncols());
+    let mut stds = Vec::with_capacity(x.ncols());
+    for col in x.columns() {
+        let m = col.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let var = col.iter().map(|&v| (f64::from(v) - m).powi(2)).sum::<f64>() / n;
+        means.push(m as f32);
+        stds.push(var.sqrt() as f32);
+    }
+    out.extend(means);
+    out.extend(stds);
+}
+
+fn mean_std(v: &[f32]) -> (f32, f32) {
+    if v.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = v.len() as f64;
+    let m = v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+    let var = v.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / n;
+    (m as f32, var.sqrt() as f32)
+}
+
+/// RMS of the `win` samples centred on `centre` (zeros outside the clip).
+pub(crate) fn frame_rms(samples: &[f32], centre: usize, win: usize) -> f32 {
+    let start = centre.saturating_sub(win / 2);
+    let end = (centre + win - win / 2).min(samples.len());
+    let sum: f64 = samples
+        .get(start..end)
+        .unwrap_or(&[])
+        .iter()
+        .map(|&v| f64::from(v) * f64::from(v))
+        .sum();
+    (sum / win.max(1) as f64).sqrt() as f32
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn voiced(sr: usize, secs: f32, f0: f32) -> Vec<f32> {
+        (0..(sr as f32 * secs) as usize)
+            .map(|i| {
+                let t = i as f32 / sr as f32;
+                let env = 0.5 + 0.5 * (2.0 * std::f32::consts::PI * 4.0 * t).sin();
+                let mut v = 0.0;
+                for h in 1..6 {
+                    v += (2.0 * std::f32::consts::PI * f0 * h as f32 * t).sin() / h as f32;
+                }
+                0.2 * env * v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_match_dim_and_values_are_finite() {
+        for pitch in [None, Some(PitchConfig::default())] {
+            let cfg = SpeechStatsConfig {
+                pitch,
+                ..Default::default()
+            };
+            assert_eq!(cfg.output_names().len(), cfg.output_dim());
+            let mut s = SpeechStats::new(cfg.clone()).unwrap();
+            let v = s.compute(&voiced(16000, 1.0, 150.0)).unwrap();
+            assert_eq!(v.len(), cfg.output_dim());
+            assert!(v.iter().all(|x| x.is_finite()));
+            // short clip (fewer frames than the delta window), silence: still finite
+            for x in [vec![0.1f32; 100], vec![0.0f32; 16000]] {
+                let v = s.compute(&x).unwrap();
+                assert!(v.iter().all(|x| x.is_finite()), "{v:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn pitch_statistics_track_f0() {
+        let mut s = SpeechStats::new(SpeechStatsConfig::default()).unwrap();
+        let names = s.config().output_names();
+        let at = |n: &str| names.iter().position(|x| x == n).unwrap();
+        for f0 in [110.0f32, 220.0] {
+            let v = s.compute(&voiced(16000, 1.0, f0)).unwrap();
+            let est = v[at("logf0_mean")].exp();
+            assert!((est - f0).abs() / f0 < 0.03, "{f0} -> {est}");
+            // most frames: the 10th and 90th percentiles are within 5 %
+            for q in ["logf0_p10", "logf0_p90"] {
+                assert!(
+                    (v[at(q)].exp() - f0).abs() / f0 < 0.05,
+                    "{f0}: {q} {}",
+                    v[at(q)].exp()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn silence_around_speech_does_not_change_much() {
+        let speech = voiced(16000, 1.0, 150.0);
+        let mut padded = vec![0.0f32; 16000];
+        padded.extend(&speech);
+        padded.extend(vec![0.0f32; 16000]);
+        let mut s = SpeechStats::new(SpeechStatsConfig::default()).unwrap();
+        let a = s.compute(&speech).unwrap();
+        let b = s.compute(&padded).unwrap();
+        let names = s.config().output_names();
+        let i = names.iter().position(|x| x == "mfcc0_mean").unwrap();
+        // without the VAD the padded clip's c0 mean would drop by hundreds of units
+        assert!((a[i] - b[i]).abs() < 30.0, "{} vs {}", a[i], b[i]);
+        assert!(SpeechStats::new(SpeechStatsConfig {
+            n_mfcc: 65,
+            ..Default::default()
+        })
+        .is_err());
+    }
+}

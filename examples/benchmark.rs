@@ -1,0 +1,671 @@
+//! The evaluation command: speaker-independent benchmarks of the statistics recipe (per-clip
+//! speech statistics + MLP), with and without speaker adaptation, written into
+//! `docs/results.json` (never by hand) and printed as tables.
+//!
+//! ```text
+//! cargo run --release --example benchmark -- --data ../shared/data [--extra DIR] \
+//!     --stage ravdess|song|emodb|cross|ablation|select|default-model \
+//!     [--seeds 1,2,3] [--jobs 2] [--out docs/results.json] [--cache target/ser-cache]
+//! ```
+//!
+//! - `ravdess`: RAVDESS speech, the 6 speaker-independent folds (fold k tests actors
+//!   {2k+1, 2k+2, 2k+13, 2k+14}, trains on the other 20, early stopping on the next fold's 4
+//!   actors), every seed, global features and speaker-adapted features: keys
+//!   `ravdess_speaker_6fold` and `ravdess_speaker_6fold_adapted`.
+//! - `song`: the same folds with RAVDESS song clips of the 16 training actors added to
+//!   training: `ravdess_speaker_6fold_with_song{,_adapted}`.
+//! - `emodb`: EmoDB leave-one-speaker-out on its 7 classes: `emodb_loso{,_adapted}`.
+//! - `cross`: each corpus held out whole, trained on the others (7 shared classes, calm
+//!   merged into neutral): `cross_corpus`.
+//! - `ablation`: each recipe change on and off, 2 folds, first seed: `ablation`.
+//! - `select`: candidate recipes by 6-fold CV (first seed): `recipe_selection`.
+//! - `default-model`: trains the default model pair on every training corpus and writes it to
+//!   `--model-out` (default `models/default`).
+//!
+//! `--data` holds `ravdess/` and `ravdess-song/`; `--extra` (or `SER_EXTRA_DATA`) holds
+//! `emodb/`, `ased/`, `nemo/` (fetched as `shared/data/README.md` says).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "common/progress.rs"]
+mod progress;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, ValueEnum};
+use ndarray::{concatenate, Axis};
+use ser::{Emotion, Label, LabelSet};
+use ser_corpus::features::{ExtractOptions, FeatureConfig};
+use ser_corpus::split::{SpeakerFoldConfig, Split};
+use ser_corpus::{CorpusKind, Item, ScanOptions};
+use ser_experiment::{
+    mean_std, run_jobs, FeatureTable, Job, JobResult, ProgressEvent, Protocol, RunnerConfig,
+    UnknownLabels,
+};
+use ser_mfcc::{FrontendSpec, PitchConfig, SpeechStatsConfig};
+use ser_models::{
+    Dataset, EarlyStopping, LrSchedule, MlpConfig, ModelConfig, OptimizerConfig, TrainConfig,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Stage {
+    Ravdess,
+    Song,
+    Emodb,
+    Cross,
+    Ablation,
+    Select,
+    DefaultModel,
+}
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Directory with ravdess/ and ravdess-song/ (default: $SER_DATA_DIR).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Directory with emodb/, ased/, nemo/ (default: $SER_EXTRA_DATA).
+    #[arg(long)]
+    extra: Option<PathBuf>,
+    /// What to run.
+    #[arg(long, value_enum)]
+    stage: Stage,
+    /// Seeds (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    seeds: Vec<u64>,
+    /// Trainings at once.
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// The results file to update.
+    #[arg(long, default_value = "docs/results.json")]
+    out: PathBuf,
+    /// Feature cache directory.
+    #[arg(long, default_value = "target/ser-cache")]
+    cache: PathBuf,
+    /// A recipe JSON file (default: the built-in recipe).
+    #[arg(long)]
+    recipe: Option<PathBuf>,
+    /// Where `default-model` writes the model pair.
+    #[arg(long, default_value = "models/default")]
+    model_out: PathBuf,
+}
+
+/// Everything that defines a training recipe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+struct Recipe {
+    frontend: SpeechStatsConfig,
+    hidden: Vec<usize>,
+    dropout: f32,
+    input_dropout: f32,
+    epochs: usize,
+    batch_size: usize,
+    lr: f64,
+    weight_decay: f64,
+    patience: usize,
+    cosine: bool,
+}
+
+impl Default for Recipe {
+    fn default() -> Self {
+        Self {
+            frontend: SpeechStatsConfig::default(),
+            hidden: vec![256],
+            dropout: 0.5,
+            input_dropout: 0.2,
+            epochs: 150,
+            batch_size: 32,
+            lr: 1e-3,
+            weight_decay: 1e-2,
+            patience: 20,
+            cosine: false,
+        }
+    }
+}
+
+impl Recipe {
+    fn spec(&self) -> FrontendSpec {
+        FrontendSpec::SpeechStats(self.frontend.clone())
+    }
+
+    fn model(&self, n_classes: usize) -> ModelConfig {
+        ModelConfig::Mlp(MlpConfig {
+            input_len: self.frontend.output_dim(),
+            n_classes,
+            hidden: self.hidden.clone(),
+            dropout: self.dropout,
+            input_dropout: self.input_dropout,
+        })
+    }
+
+    fn train_config(&self, seed: u64, early_stopping: bool) -> TrainConfig {
+        TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            optimizer: OptimizerConfig::AdamW {
+                lr: self.lr,
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-7,
+                weight_decay: self.weight_decay,
+            },
+            lr_schedule: if self.cosine {
+                LrSchedule::Cosine { min_lr: 0.0 }
+            } else {
+                LrSchedule::Constant
+            },
+            seed,
+            shuffle: true,
+            early_stopping: early_stopping.then(|| EarlyStopping {
+                patience: self.patience,
+                min_delta: 0.0,
+                restore_best: true,
+            }),
+            standardize: true,
+        }
+    }
+}
+
+/// A corpus's feature tables: global and speaker-standardised.
+struct Tables {
+    global: FeatureTable,
+    adapted: FeatureTable,
+}
+
+impl Tables {
+    fn get(&self, adapted: bool) -> &FeatureTable {
+        if adapted {
+            &self.adapted
+        } else {
+            &self.global
+        }
+    }
+}
+
+fn scan(dir: &Path, kind: CorpusKind) -> Result<Vec<Item>> {
+    let c = ser_corpus::open(
+        dir,
+        &ScanOptions {
+            force: Some(kind),
+            ..ScanOptions::default()
+        },
+    )
+    .with_context(|| format!("scanning {}", dir.display()))?;
+    if c.items.is_empty() {
+        bail!("no labelled clips under {}", dir.display());
+    }
+    Ok(c.items)
+}
+
+/// Calm merged into neutral (the shared label set of multi-corpus training).
+fn merge_calm(items: &mut [Item]) {
+    for it in items {
+        if it.label == Label::from(Emotion::Calm) {
+            it.label = Emotion::Neutral.into();
+        }
+    }
+}
+
+fn tables(items: &[Item], recipe: &Recipe, labels: &LabelSet, cache: &Path) -> Result<Tables> {
+    let cfg = FeatureConfig::for_frontend(recipe.spec());
+    let (global, failures) = FeatureTable::extract(
+        items,
+        false,
+        &cfg,
+        &ExtractOptions {
+            cache_dir: Some(cache.to_path_buf()),
+            progress: progress::feature_progress(false),
+        },
+        labels.clone(),
+        UnknownLabels::Skip,
+    )?;
+    for f in &failures {
+        eprintln!("warning: {}: {}", f.path.display(), f.reason);
+    }
+    let adapted = global.standardized_by_speaker();
+    Ok(Tables { global, adapted })
+}
+
+fn concat(parts: &[Dataset]) -> Result<Dataset> {
+    let n_classes = parts.first().map_or(0, Dataset::n_classes);
+    let views: Vec<_> = parts.iter().map(Dataset::features).collect();
+    let x = concatenate(Axis(0), &views)?;
+    let labels = parts.iter().flat_map(|d| d.labels().to_vec()).collect();
+    Ok(Dataset::new(x, labels, n_classes)?)
+}
+
+/// Rows of `t` whose speaker is not in `exclude`.
+fn rows_without(t: &FeatureTable, exclude: &HashSet<String>) -> Result<Dataset> {
+    Ok(t.dataset(
+        t.items()
+            .iter()
+            .filter(|it| !exclude.contains(&it.speaker_key())),
+    )?)
+}
+
+fn speakers_of(split: &Split, idx: &[usize]) -> HashSet<String> {
+    idx.iter().map(|&i| split.items[i].speaker_key()).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+struct Key {
+    variant: String,
+    adapted: bool,
+    seed: u64,
+    fold: usize,
+}
+
+/// One CV: `splits` of the main corpus, `extra` corpora added to every training side (their
+/// clips of test and validation speakers left out), every seed, global and adapted.
+#[allow(clippy::too_many_arguments)]
+fn cv_jobs(
+    variant: &str,
+    main: &Tables,
+    extra: &[&Tables],
+    splits: &[Split],
+    recipe: &Recipe,
+    seeds: &[u64],
+    labels: &LabelSet,
+    adapted: &[bool],
+) -> Result<Vec<Job<Key>>> {
+    let mut jobs = Vec::new();
+    for &a in adapted {
+        for (fold, split) in splits.iter().enumerate() {
+            let t = main.get(a);
+            let mut exclude = speakers_of(split, &split.test);
+            exclude.extend(speakers_of(split, &split.validation));
+            let mut train = vec![t.indexed(&split.items, &split.train)?];
+            for e in extra {
+                train.push(rows_without(e.get(a), &exclude)?);
+            }
+            let train = Arc::new(concat(&train)?);
+            let val = t.indexed(&split.items, &split.validation)?;
+            let test = Arc::new(t.indexed(&split.items, &split.test)?);
+            let has_val = !val.is_empty();
+            for &seed in seeds {
+                jobs.push(Job {
+                    key: Key {
+                        variant: variant.to_string(),
+                        adapted: a,
+                        seed,
+                        fold,
+                    },
+                    description: format!("{variant} adapted={a} seed {seed} fold {fold}"),
+                    model: recipe.model(labels.len()),
+                    train_config: recipe.train_config(seed, has_val),
+                    features: recipe.spec(),
+                    labels: labels.clone(),
+                    train: Arc::clone(&train),
+                    validation: has_val.then(|| Arc::new(val.clone())),
+                    evals: vec![("test".into(), Arc::clone(&test))],
+                });
+            }
+        }
+    }
+    Ok(jobs)
+}
+
+fn run(jobs: &[Job<Key>], threads: usize) -> Result<Vec<JobResult<Key>>> {
+    let t0 = Instant::now();
+    let results = run_jobs(
+        jobs,
+        &RunnerConfig {
+            threads,
+            ..RunnerConfig::default()
+        },
+        &|ev| {
+            match ev {
+            ProgressEvent::Finished {
+                done,
+                total,
+                result,
+                ..
+            } => eprintln!(
+                "[{done}/{total} {:.0}s] {} adapted={} seed {} fold {}: UAR {:.3} ({} epochs, best {:?})",
+                t0.elapsed().as_secs_f64(),
+                result.key.variant,
+                result.key.adapted,
+                result.key.seed,
+                result.key.fold,
+                result.eval("test").map_or(f64::NAN, |m| m.uar),
+                result.epochs_run,
+                result.best_epoch
+            ),
+            ProgressEvent::Failed { error, job, .. } => {
+                eprintln!("failed: {}: {error}", job.description)
+            }
+            _ => {}
+        }
+        },
+    )?;
+    Ok(results)
+}
+
+/// The results.json entry of one (variant, adapted) group.
+fn summarize(results: &[JobResult<Key>], variant: &str, adapted: bool, extra: Value) -> Value {
+    let rs: Vec<&JobResult<Key>> = results
+        .iter()
+        .filter(|r| r.key.variant == variant && r.key.adapted == adapted)
+        .collect();
+    let mut seeds: Vec<u64> = rs.iter().map(|r| r.key.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let n_folds = rs.iter().map(|r| r.key.fold + 1).max().unwrap_or(0);
+    let uar = |r: &JobResult<Key>| r.eval("test").map_or(f64::NAN, |m| m.uar);
+    let acc = |r: &JobResult<Key>| r.eval("test").map_or(f64::NAN, |m| m.accuracy);
+    let per_fold: Vec<f64> = (0..n_folds)
+        .map(|k| {
+            let v: Vec<f64> = rs
+                .iter()
+                .filter(|r| r.key.fold == k)
+                .map(|r| uar(r))
+                .collect();
+            mean_std(&v).mean
+        })
+        .collect();
+    let acc_fold: Vec<f64> = (0..n_folds)
+        .map(|k| {
+            let v: Vec<f64> = rs
+                .iter()
+                .filter(|r| r.key.fold == k)
+                .map(|r| acc(r))
+                .collect();
+            mean_std(&v).mean
+        })
+        .collect();
+    let ms = mean_std(&per_fold);
+    let seed_means: Vec<f64> = seeds
+        .iter()
+        .map(|s| {
+            let v: Vec<f64> = rs
+                .iter()
+                .filter(|r| r.key.seed == *s)
+                .map(|r| uar(r))
+                .collect();
+            mean_std(&v).mean
+        })
+        .collect();
+    let runs: Vec<Value> = rs
+        .iter()
+        .map(|r| {
+            json!({"seed": r.key.seed, "fold": r.key.fold, "uar": uar(r), "accuracy": acc(r),
+                   "epochs_run": r.epochs_run, "best_epoch": r.best_epoch, "n_train": r.n_train,
+                   "n_test": r.eval("test").map_or(0, |m| m.n), "seconds": r.seconds})
+        })
+        .collect();
+    let mut v = json!({
+        "uar_mean": ms.mean,
+        "uar_std": ms.std,
+        "per_fold": per_fold,
+        "accuracy_mean": mean_std(&acc_fold).mean,
+        "seeds": seeds,
+        "uar_per_seed": seed_means,
+        "uar_std_over_seeds": mean_std(&seed_means).std,
+        "runs": runs,
+        "train_seconds_total": rs.iter().map(|r| r.seconds).sum::<f64>(),
+        "adapted": adapted,
+    });
+    if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
+        m.extend(e);
+    }
+    v
+}
+
+fn update_results(path: &Path, entries: Vec<(String, Value)>) -> Result<()> {
+    let mut root: Value = match std::fs::read(path) {
+        Ok(b) => {
+            serde_json::from_slice(&b).with_context(|| format!("reading {}", path.display()))?
+        }
+        Err(_) => json!({}),
+    };
+    let Value::Object(map) = &mut root else {
+        bail!("{} is not a JSON object", path.display());
+    };
+    for (k, v) in entries {
+        map.insert(k, v);
+    }
+    std::fs::write(path, serde_json::to_string_pretty(&root)? + "\n")?;
+    eprintln!("updated {}", path.display());
+    Ok(())
+}
+
+fn print_entry(name: &str, v: &Value) {
+    let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let folds: Vec<String> = v["per_fold"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| format!("{:.3}", x.as_f64().unwrap_or(f64::NAN)))
+                .collect()
+        })
+        .unwrap_or_default();
+    println!(
+        "{name:<44} UAR {:.3} +- {:.3}  acc {:.3}  folds {}",
+        f("uar_mean"),
+        f("uar_std"),
+        f("accuracy_mean"),
+        folds.join(" ")
+    );
+}
+
+fn ravdess_splits(items: &[Item]) -> Result<Vec<Split>> {
+    let splits = Protocol::SpeakerKFold(SpeakerFoldConfig::default()).splits(items, &[])?;
+    // Check the folds are the documented ones (and the baseline's).
+    for (k, s) in splits.iter().enumerate() {
+        let mut got: Vec<String> = speakers_of(s, &s.test).into_iter().collect();
+        got.sort();
+        let mut want: Vec<String> = [2 * k + 1, 2 * k + 2, 2 * k + 13, 2 * k + 14]
+            .iter()
+            .map(|a| format!("ravdess:{a:02}"))
+            .collect();
+        want.sort();
+        if got != want {
+            bail!("fold {k} tests {got:?}, expected {want:?}");
+        }
+    }
+    Ok(splits)
+}
+
+fn protocol_note(text: &str, recipe: &Recipe, labels: &LabelSet) -> Value {
+    json!({"protocol": text, "recipe": recipe, "labels": labels.names(),
+           "command": std::env::args().collect::<Vec<_>>().join(" ")})
+}
+
+fn main() -> Result<()> {
+    let mut args = Args::parse();
+    let env_dir = |k: &str| std::env::var_os(k).map(PathBuf::from);
+    args.extra = args.extra.or_else(|| env_dir("SER_EXTRA_DATA"));
+    let data = args
+        .data
+        .clone()
+        .or_else(|| env_dir("SER_DATA_DIR"))
+        .context("--data or SER_DATA_DIR (the directory with ravdess/)")?;
+    let recipe: Recipe = match &args.recipe {
+        Some(p) => serde_json::from_slice(&std::fs::read(p)?)?,
+        None => Recipe::default(),
+    };
+    let t0 = Instant::now();
+    let study = LabelSet::study();
+    match args.stage {
+        Stage::Ravdess | Stage::Song => {
+            let items = scan(&data.join("ravdess"), CorpusKind::Ravdess)?;
+            let splits = ravdess_splits(&items)?;
+            let main = tables(&items, &recipe, &study, &args.cache)?;
+            let song;
+            let (extra, base): (Vec<&Tables>, &str) = if args.stage == Stage::Song {
+                let s = scan(&data.join("ravdess-song"), CorpusKind::Ravdess)?;
+                song = tables(&s, &recipe, &study, &args.cache)?;
+                (vec![&song], "ravdess_speaker_6fold_with_song")
+            } else {
+                (vec![], "ravdess_speaker_6fold")
+            };
+            let jobs = cv_jobs(
+                base,
+                &main,
+                &extra,
+                &splits,
+                &recipe,
+                &args.seeds,
+                &study,
+                &[false, true],
+            )?;
+            let results = run(&jobs, args.jobs)?;
+            let note = protocol_note(
+                "RAVDESS speech, 6 speaker-independent folds (fold k tests actors 2k+1, 2k+2, 2k+13, 2k+14; trains on the other 20 minus the next fold's 4 actors, which are the early-stopping validation set); UAR over the 8 classes; per_fold = mean over seeds; uar_std = population std over the 6 fold means",
+                &recipe,
+                &study,
+            );
+            let mut entries = Vec::new();
+            for (a, suffix) in [(false, ""), (true, "_adapted")] {
+                let key = format!("{base}{suffix}");
+                let v = summarize(&results, base, a, note.clone());
+                print_entry(&key, &v);
+                entries.push((key, v));
+            }
+            update_results(&args.out, entries)?;
+        }
+        Stage::Emodb => {
+            let extra = args
+                .extra
+                .clone()
+                .context("--extra (EmoDB directory parent)")?;
+            let items = scan(&extra.join("emodb"), CorpusKind::EmoDb)?;
+            let mut names: Vec<Label> = Vec::new();
+            for e in Emotion::ALL {
+                let l = Label::from(e);
+                if items.iter().any(|it| it.label == l) {
+                    names.push(l);
+                }
+            }
+            let labels = LabelSet::new(names)?;
+            let splits = Protocol::LeaveOneSpeakerOut {
+                validation_folds: 1,
+            }
+            .splits(&items, &[])?;
+            let main = tables(&items, &recipe, &labels, &args.cache)?;
+            let jobs = cv_jobs(
+                "emodb_loso",
+                &main,
+                &[],
+                &splits,
+                &recipe,
+                &args.seeds,
+                &labels,
+                &[false, true],
+            )?;
+            let results = run(&jobs, args.jobs)?;
+            let note = protocol_note(
+                "EmoDB leave-one-speaker-out (10 folds, early stopping on the next speaker), its own 7 classes (boredom included); UAR over the 7 classes",
+                &recipe,
+                &labels,
+            );
+            let mut entries = Vec::new();
+            for (a, suffix) in [(false, ""), (true, "_adapted")] {
+                let key = format!("emodb_loso{suffix}");
+                let v = summarize(&results, "emodb_loso", a, note.clone());
+                print_entry(&key, &v);
+                entries.push((key, v));
+            }
+            update_results(&args.out, entries)?;
+        }
+        Stage::Ablation | Stage::Select => {
+            let items = scan(&data.join("ravdess"), CorpusKind::Ravdess)?;
+            let mut splits = ravdess_splits(&items)?;
+            let seeds = vec![args.seeds[0]];
+            let variants: Vec<(String, Recipe)> = if args.stage == Stage::Ablation {
+                splits.truncate(2);
+                ablations(&recipe)
+            } else {
+                candidates(&recipe)
+            };
+            let mut jobs = Vec::new();
+            let mut all_tables = BTreeMap::new();
+            for (name, r) in &variants {
+                let fp = serde_json::to_string(&r.frontend)?;
+                if !all_tables.contains_key(&fp) {
+                    all_tables.insert(fp.clone(), tables(&items, r, &study, &args.cache)?);
+                }
+                jobs.extend(cv_jobs(
+                    name,
+                    &all_tables[&fp],
+                    &[],
+                    &splits,
+                    r,
+                    &seeds,
+                    &study,
+                    &[false, true],
+                )?);
+            }
+            let results = run(&jobs, args.jobs)?;
+            let mut rows = Vec::new();
+            for (name, r) in &variants {
+                for a in [false, true] {
+                    let v = summarize(&results, name, a, json!({}));
+                    print_entry(&format!("{name} adapted={a}"), &v);
+                    rows.push(
+                        json!({"variant": name, "adapted": a, "uar_mean": v["uar_mean"],
+                        "uar_std": v["uar_std"], "per_fold": v["per_fold"], "recipe": r,
+                        "train_seconds_total": v["train_seconds_total"]}),
+                    );
+                }
+            }
+            let key = if args.stage == Stage::Ablation {
+                "ablation"
+            } else {
+                "recipe_selection"
+            };
+            let n = splits.len();
+            update_results(
+                &args.out,
+                vec![(
+                    key.into(),
+                    json!({"protocol": format!("RAVDESS speech, the first {n} of the 6 speaker-independent folds, seed {}", seeds[0]), "rows": rows, "command": std::env::args().collect::<Vec<_>>().join(" ")}),
+                )],
+            )?;
+        }
+        Stage::Cross | Stage::DefaultModel => bail!("stage {:?} is not built yet", args.stage),
+    }
+    eprintln!("wall time {:.0} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The ablation variants: the recipe, then one change each.
+fn ablations(base: &Recipe) -> Vec<(String, Recipe)> {
+    let mut v = vec![("recipe".to_string(), base.clone())];
+    let mut add = |name: &str, f: &dyn Fn(&mut Recipe)| {
+        let mut r = base.clone();
+        f(&mut r);
+        v.push((name.to_string(), r));
+    };
+    add("no VAD (all frames)", &|r| r.frontend.vad = None);
+    add("no pitch", &|r| r.frontend.pitch = None);
+    add("pitch on", &|r| {
+        r.frontend.pitch = Some(PitchConfig::default())
+    });
+    add("linear (no hidden layer)", &|r| r.hidden.clear());
+    add("no dropout", &|r| {
+        r.dropout = 0.0;
+        r.input_dropout = 0.0
+    });
+    add("two hidden layers 512-256", &|r| r.hidden = vec![512, 256]);
+    v
+}
+
+/// Recipe candidates for selection by CV.
+fn candidates(base: &Recipe) -> Vec<(String, Recipe)> {
+    let mut v = Vec::new();
+    for hidden in [vec![], vec![128], vec![256], vec![512]] {
+        for wd in [1e-2, 1e-1] {
+            let mut r = base.clone();
+            r.hidden = hidden.clone();
+            r.weight_decay = wd;
+            v.push((format!("hidden {hidden:?} wd {wd}"), r));
+        }
+    }
+    v
+}
