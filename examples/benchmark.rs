@@ -43,12 +43,12 @@ use ser_corpus::features::{ExtractOptions, FeatureConfig};
 use ser_corpus::split::{SpeakerFoldConfig, Split};
 use ser_corpus::{CorpusKind, Item, ScanOptions};
 use ser_experiment::{
-    mean_std, run_jobs, FeatureTable, Job, JobResult, ProgressEvent, Protocol, RunnerConfig,
-    UnknownLabels,
+    map_longest_first, mean_std, train_job, FeatureTable, Job, Protocol, UnknownLabels,
 };
 use ser_mfcc::{FrontendSpec, PitchConfig, SpeechStatsConfig};
 use ser_models::{
-    Dataset, EarlyStopping, LrSchedule, MlpConfig, ModelConfig, OptimizerConfig, TrainConfig,
+    argmax, Dataset, EarlyStopping, LrSchedule, Metrics, MlpConfig, ModelConfig, OptimizerConfig,
+    TrainConfig,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -109,6 +109,14 @@ struct Recipe {
     weight_decay: f64,
     patience: usize,
     cosine: bool,
+    /// Speed-perturbed copies of every training clip (each speed a pseudo-speaker for
+    /// adaptation); empty for none.
+    speeds: Vec<f64>,
+    /// Models per prediction (seeds `seed * 1000 + m`), probabilities averaged.
+    ensemble: usize,
+    /// Other corpora (`emodb`, `ased`, `nemo`, under `--extra`) whose clips are added to every
+    /// RAVDESS training side (their speakers never meet RAVDESS's).
+    with_corpora: Vec<String>,
 }
 
 impl Default for Recipe {
@@ -124,6 +132,9 @@ impl Default for Recipe {
             weight_decay: 1e-2,
             patience: 20,
             cosine: false,
+            speeds: vec![],
+            ensemble: 1,
+            with_corpora: vec![],
         }
     }
 }
@@ -212,7 +223,32 @@ fn merge_calm(items: &mut [Item]) {
 }
 
 fn tables(items: &[Item], recipe: &Recipe, labels: &LabelSet, cache: &Path) -> Result<Tables> {
-    let cfg = FeatureConfig::for_frontend(recipe.spec());
+    tables_at(items, recipe, labels, cache, 1.0)
+}
+
+/// The main corpus's tables at each of the recipe's augmentation speeds.
+fn augmented(
+    items: &[Item],
+    recipe: &Recipe,
+    labels: &LabelSet,
+    cache: &Path,
+) -> Result<Vec<Tables>> {
+    recipe
+        .speeds
+        .iter()
+        .map(|&s| tables_at(items, recipe, labels, cache, s))
+        .collect()
+}
+
+fn tables_at(
+    items: &[Item],
+    recipe: &Recipe,
+    labels: &LabelSet,
+    cache: &Path,
+    speed: f64,
+) -> Result<Tables> {
+    let mut cfg = FeatureConfig::for_frontend(recipe.spec());
+    cfg.audio.speed = speed;
     let (global, failures) = FeatureTable::extract(
         items,
         false,
@@ -258,6 +294,7 @@ struct Key {
     adapted: bool,
     seed: u64,
     fold: usize,
+    member: usize,
 }
 
 /// One CV: `splits` of the main corpus, `extra` corpora added to every training side (their
@@ -287,17 +324,23 @@ fn cv_jobs(
             let val = t.indexed(&split.items, &split.validation)?;
             let test = Arc::new(t.indexed(&split.items, &split.test)?);
             let has_val = !val.is_empty();
-            for &seed in seeds {
+            for (&seed, member) in seeds
+                .iter()
+                .flat_map(|s| (0..recipe.ensemble.max(1)).map(move |m| (s, m)))
+            {
                 jobs.push(Job {
                     key: Key {
                         variant: variant.to_string(),
                         adapted: a,
                         seed,
                         fold,
+                        member,
                     },
-                    description: format!("{variant} adapted={a} seed {seed} fold {fold}"),
+                    description: format!(
+                        "{variant} adapted={a} seed {seed} fold {fold} member {member}"
+                    ),
                     model: recipe.model(labels.len()),
-                    train_config: recipe.train_config(seed, has_val),
+                    train_config: recipe.train_config(seed * 1000 + member as u64, has_val),
                     features: recipe.spec(),
                     labels: labels.clone(),
                     train: Arc::clone(&train),
@@ -310,45 +353,96 @@ fn cv_jobs(
     Ok(jobs)
 }
 
-fn run(jobs: &[Job<Key>], threads: usize) -> Result<Vec<JobResult<Key>>> {
+/// One trained member: its test probabilities.
+struct Outcome {
+    key: Key,
+    probs: ndarray::Array2<f32>,
+    truth: Vec<usize>,
+    epochs_run: usize,
+    best_epoch: Option<usize>,
+    n_train: usize,
+    seconds: f64,
+}
+
+/// One evaluated (ensemble) model.
+struct Scored {
+    key: Key,
+    metrics: Metrics,
+    epochs_run: usize,
+    best_epoch: Option<usize>,
+    n_train: usize,
+    seconds: f64,
+}
+
+fn run(jobs: &[Job<Key>], threads: usize) -> Result<Vec<Scored>> {
     let t0 = Instant::now();
-    let results = run_jobs(
-        jobs,
-        &RunnerConfig {
-            threads,
-            ..RunnerConfig::default()
-        },
-        &|ev| {
-            match ev {
-            ProgressEvent::Finished {
-                done,
-                total,
-                result,
-                ..
-            } => eprintln!(
-                "[{done}/{total} {:.0}s] {} adapted={} seed {} fold {}: UAR {:.3} ({} epochs, best {:?})",
-                t0.elapsed().as_secs_f64(),
-                result.key.variant,
-                result.key.adapted,
-                result.key.seed,
-                result.key.fold,
-                result.eval("test").map_or(f64::NAN, |m| m.uar),
-                result.epochs_run,
-                result.best_epoch
-            ),
-            ProgressEvent::Failed { error, job, .. } => {
-                eprintln!("failed: {}: {error}", job.description)
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = jobs.len();
+    let outcomes = map_longest_first(jobs, threads, Job::estimated_cost, |_, job| {
+        let start = Instant::now();
+        let trained = train_job(job)?;
+        let clf = trained.trainer.classifier()?;
+        let test = &job.evals[0].1;
+        let probs = clf.predict_batch(test.features())?;
+        let r = &trained.result;
+        let d = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        eprintln!(
+            "[{d}/{total} {:.0}s] {}: UAR {:.3} ({} epochs, best {:?})",
+            t0.elapsed().as_secs_f64(),
+            job.description,
+            r.eval("test").map_or(f64::NAN, |m| m.uar),
+            r.epochs_run,
+            r.best_epoch
+        );
+        anyhow::Ok(Outcome {
+            key: job.key.clone(),
+            probs,
+            truth: test.labels().to_vec(),
+            epochs_run: r.epochs_run,
+            best_epoch: r.best_epoch,
+            n_train: r.n_train,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    })?
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
+    // Average the members' probabilities.
+    let mut groups: BTreeMap<(String, bool, u64, usize), Vec<&Outcome>> = BTreeMap::new();
+    for o in &outcomes {
+        let k = &o.key;
+        groups
+            .entry((k.variant.clone(), k.adapted, k.seed, k.fold))
+            .or_default()
+            .push(o);
+    }
+    groups
+        .into_values()
+        .map(|members| {
+            let first = members[0];
+            let mut p = first.probs.clone();
+            for m in &members[1..] {
+                p += &m.probs;
             }
-            _ => {}
-        }
-        },
-    )?;
-    Ok(results)
+            let pred: Vec<usize> = p.rows().into_iter().map(|r| argmax(&r.to_vec())).collect();
+            let metrics = Metrics::compute(&first.truth, &pred, p.ncols())?;
+            Ok(Scored {
+                key: Key {
+                    member: 0,
+                    ..first.key.clone()
+                },
+                metrics,
+                epochs_run: members.iter().map(|m| m.epochs_run).sum::<usize>() / members.len(),
+                best_epoch: first.best_epoch,
+                n_train: first.n_train,
+                seconds: members.iter().map(|m| m.seconds).sum(),
+            })
+        })
+        .collect()
 }
 
 /// The results.json entry of one (variant, adapted) group.
-fn summarize(results: &[JobResult<Key>], variant: &str, adapted: bool, extra: Value) -> Value {
-    let rs: Vec<&JobResult<Key>> = results
+fn summarize(results: &[Scored], variant: &str, adapted: bool, extra: Value) -> Value {
+    let rs: Vec<&Scored> = results
         .iter()
         .filter(|r| r.key.variant == variant && r.key.adapted == adapted)
         .collect();
@@ -356,8 +450,8 @@ fn summarize(results: &[JobResult<Key>], variant: &str, adapted: bool, extra: Va
     seeds.sort_unstable();
     seeds.dedup();
     let n_folds = rs.iter().map(|r| r.key.fold + 1).max().unwrap_or(0);
-    let uar = |r: &JobResult<Key>| r.eval("test").map_or(f64::NAN, |m| m.uar);
-    let acc = |r: &JobResult<Key>| r.eval("test").map_or(f64::NAN, |m| m.accuracy);
+    let uar = |r: &Scored| r.metrics.uar;
+    let acc = |r: &Scored| r.metrics.accuracy;
     let per_fold: Vec<f64> = (0..n_folds)
         .map(|k| {
             let v: Vec<f64> = rs
@@ -395,7 +489,7 @@ fn summarize(results: &[JobResult<Key>], variant: &str, adapted: bool, extra: Va
         .map(|r| {
             json!({"seed": r.key.seed, "fold": r.key.fold, "uar": uar(r), "accuracy": acc(r),
                    "epochs_run": r.epochs_run, "best_epoch": r.best_epoch, "n_train": r.n_train,
-                   "n_test": r.eval("test").map_or(0, |m| m.n), "seconds": r.seconds})
+                   "n_test": r.metrics.n, "seconds": r.seconds})
         })
         .collect();
     let mut v = json!({
@@ -496,13 +590,24 @@ fn main() -> Result<()> {
             let items = scan(&data.join("ravdess"), CorpusKind::Ravdess)?;
             let splits = ravdess_splits(&items)?;
             let main = tables(&items, &recipe, &study, &args.cache)?;
+            let aug = augmented(&items, &recipe, &study, &args.cache)?;
             let song;
-            let (extra, base): (Vec<&Tables>, &str) = if args.stage == Stage::Song {
+            let song_aug;
+            let mut extra: Vec<&Tables> = aug.iter().collect();
+            let others = other_corpora(args.extra.as_deref(), &recipe, &study, &args.cache)?;
+            for o in &others {
+                extra.push(&o.main);
+                extra.extend(o.aug.iter());
+            }
+            let base = if args.stage == Stage::Song {
                 let s = scan(&data.join("ravdess-song"), CorpusKind::Ravdess)?;
                 song = tables(&s, &recipe, &study, &args.cache)?;
-                (vec![&song], "ravdess_speaker_6fold_with_song")
+                song_aug = augmented(&s, &recipe, &study, &args.cache)?;
+                extra.push(&song);
+                extra.extend(song_aug.iter());
+                "ravdess_speaker_6fold_with_song"
             } else {
-                (vec![], "ravdess_speaker_6fold")
+                "ravdess_speaker_6fold"
             };
             let jobs = cv_jobs(
                 base,
@@ -628,10 +733,218 @@ fn main() -> Result<()> {
                 )],
             )?;
         }
-        Stage::Cross | Stage::DefaultModel => bail!("stage {:?} is not built yet", args.stage),
+        Stage::Cross => {
+            let labels = shared_labels();
+            let corpora = all_corpora(&data, args.extra.as_deref(), &recipe, &labels, &args.cache)?;
+            let mut jobs = Vec::new();
+            for (held, (name, _)) in corpora.iter().enumerate() {
+                for a in [false, true] {
+                    let (train, val) = pooled(&corpora, Some(held), a)?;
+                    let test = Arc::new(
+                        corpora[held]
+                            .1
+                            .main
+                            .get(a)
+                            .dataset(corpora[held].1.main.get(a).items())?,
+                    );
+                    for &seed in &args.seeds {
+                        for member in 0..recipe.ensemble.max(1) {
+                            jobs.push(Job {
+                                key: Key { variant: name.clone(), adapted: a, seed, fold: 0, member },
+                                description: format!("cross-corpus: {name} held out, adapted={a} seed {seed} member {member}"),
+                                model: recipe.model(labels.len()),
+                                train_config: recipe.train_config(seed * 1000 + member as u64, true),
+                                features: recipe.spec(),
+                                labels: labels.clone(),
+                                train: Arc::clone(&train),
+                                validation: Some(Arc::clone(&val)),
+                                evals: vec![("test".into(), Arc::clone(&test))],
+                            });
+                        }
+                    }
+                }
+            }
+            let results = run(&jobs, args.jobs)?;
+            let mut rows = serde_json::Map::new();
+            for (name, _) in &corpora {
+                for (a, suffix) in [(false, ""), (true, "_adapted")] {
+                    let v = summarize(&results, name, a, json!({}));
+                    print_entry(&format!("held out: {name}{suffix}"), &v);
+                    rows.insert(format!("{name}{suffix}"), v);
+                }
+            }
+            let mut entry = protocol_note(
+                "each corpus held out whole; trained on all the others (speed-perturbed copies per the recipe), early stopping on every 10th speaker of the training corpora; 7 shared classes (RAVDESS calm merged into neutral, EmoDB boredom left out); UAR over the held-out corpus's classes",
+                &recipe,
+                &labels,
+            );
+            if let Value::Object(m) = &mut entry {
+                m.insert("held_out".into(), Value::Object(rows));
+            }
+            update_results(&args.out, vec![("cross_corpus".into(), entry)])?;
+        }
+        Stage::DefaultModel => {
+            let labels = shared_labels();
+            let corpora = all_corpora(&data, args.extra.as_deref(), &recipe, &labels, &args.cache)?;
+            let names: Vec<&str> = corpora.iter().map(|(n, _)| n.as_str()).collect();
+            let seed = args.seeds[0];
+            for (a, dir) in [
+                (false, args.model_out.clone()),
+                (true, args.model_out.join(ser::ADAPTED_DIR)),
+            ] {
+                let (train, val) = pooled(&corpora, None, a)?;
+                let job = Job {
+                    key: Key {
+                        variant: "default".into(),
+                        adapted: a,
+                        seed,
+                        fold: 0,
+                        member: 0,
+                    },
+                    description: format!("default model, adapted={a}"),
+                    model: recipe.model(labels.len()),
+                    train_config: recipe.train_config(seed, true),
+                    features: recipe.spec(),
+                    labels: labels.clone(),
+                    train,
+                    validation: Some(Arc::clone(&val)),
+                    evals: vec![("validation".into(), val)],
+                };
+                let trained = train_job(&job)?;
+                let r = &trained.result;
+                eprintln!(
+                    "adapted={a}: {} training rows, best epoch {:?}, validation UAR {:.3}",
+                    r.n_train,
+                    r.best_epoch,
+                    r.eval("validation").map_or(f64::NAN, |m| m.uar)
+                );
+                let mut clf = trained.trainer.classifier()?;
+                let mut meta = clf.meta().clone();
+                meta.speaker_standardized = a;
+                meta.provenance = Some(format!(
+                    "ser benchmark --stage default-model (recipe in training record), trained on {} ({}); licence: CC BY-NC-SA 4.0 (RAVDESS, nEMO), research use (EmoDB), cite ASED",
+                    names.join(", "),
+                    if a { "features standardised per speaker" } else { "features as they are" }
+                ));
+                clf = ser_models::Classifier::from_parts(meta, clf.weights()?)?;
+                clf.save(&dir)?;
+                eprintln!("wrote {}", dir.display());
+            }
+        }
     }
     eprintln!("wall time {:.0} s", t0.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// The default model's classes: seven emotions every training corpus can label (RAVDESS's
+/// calm, which no other corpus has, merged into neutral; EmoDB's boredom left out).
+fn shared_labels() -> LabelSet {
+    LabelSet::from_emotions(&[
+        Emotion::Neutral,
+        Emotion::Happy,
+        Emotion::Sad,
+        Emotion::Angry,
+        Emotion::Fearful,
+        Emotion::Disgust,
+        Emotion::Surprised,
+    ])
+    .expect("distinct emotions")
+}
+
+/// A corpus with its augmented copies.
+struct CorpusTables {
+    main: Tables,
+    aug: Vec<Tables>,
+}
+
+/// RAVDESS speech and, when `extra` is given, EmoDB, ASED and nEMO, with calm merged into
+/// neutral.
+fn all_corpora(
+    data: &Path,
+    extra: Option<&Path>,
+    recipe: &Recipe,
+    labels: &LabelSet,
+    cache: &Path,
+) -> Result<Vec<(String, CorpusTables)>> {
+    let mut list = vec![(
+        "ravdess".to_string(),
+        data.join("ravdess"),
+        CorpusKind::Ravdess,
+    )];
+    if let Some(e) = extra {
+        for (n, k) in [
+            ("emodb", CorpusKind::EmoDb),
+            ("ased", CorpusKind::Ased),
+            ("nemo", CorpusKind::Nemo),
+        ] {
+            list.push((n.to_string(), e.join(n), k));
+        }
+    }
+    let mut out = Vec::new();
+    for (name, dir, kind) in list {
+        let mut items = scan(&dir, kind)?;
+        merge_calm(&mut items);
+        eprintln!("{name}: {} clips", items.len());
+        let main = tables(&items, recipe, labels, cache)?;
+        let aug = augmented(&items, recipe, labels, cache)?;
+        out.push((name, CorpusTables { main, aug }));
+    }
+    Ok(out)
+}
+
+/// The recipe's `with_corpora`, in the given classes (clips of other classes left out).
+fn other_corpora(
+    extra: Option<&Path>,
+    recipe: &Recipe,
+    labels: &LabelSet,
+    cache: &Path,
+) -> Result<Vec<CorpusTables>> {
+    let mut out = Vec::new();
+    for name in &recipe.with_corpora {
+        let dir = extra
+            .context("--extra (the directory of the recipe's with_corpora)")?
+            .join(name);
+        let kind: CorpusKind = name.parse().with_context(|| format!("corpus {name}"))?;
+        let items = scan(&dir, kind)?;
+        out.push(CorpusTables {
+            main: tables(&items, recipe, labels, cache)?,
+            aug: augmented(&items, recipe, labels, cache)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Training and validation data pooled over `corpora` (all but `held_out`): every 10th speaker
+/// (sorted ids) of each corpus validates, the others (with their augmented copies) train.
+fn pooled(
+    corpora: &[(String, CorpusTables)],
+    held_out: Option<usize>,
+    adapted: bool,
+) -> Result<(Arc<Dataset>, Arc<Dataset>)> {
+    let mut train = Vec::new();
+    let mut val = Vec::new();
+    for (i, (_, c)) in corpora.iter().enumerate() {
+        if Some(i) == held_out {
+            continue;
+        }
+        let t = c.main.get(adapted);
+        let mut speakers: Vec<String> = t.items().iter().map(Item::speaker_key).collect();
+        speakers.sort();
+        speakers.dedup();
+        let val_speakers: HashSet<String> = speakers.iter().step_by(10).cloned().collect();
+        val.push(
+            t.dataset(
+                t.items()
+                    .iter()
+                    .filter(|it| val_speakers.contains(&it.speaker_key())),
+            )?,
+        );
+        train.push(rows_without(t, &val_speakers)?);
+        for a in &c.aug {
+            train.push(rows_without(a.get(adapted), &val_speakers)?);
+        }
+    }
+    Ok((Arc::new(concat(&train)?), Arc::new(concat(&val)?)))
 }
 
 /// The ablation variants: the recipe, then one change each.

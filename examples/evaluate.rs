@@ -1,7 +1,7 @@
 //! Evaluate a model on a corpus directory.
 //!
 //! ```text
-//! cargo run --release --example evaluate -- [--model default|seed-a..seed-d|DIR] --corpus KIND DIR [--json] [--cache DIR]
+//! cargo run --release --example evaluate -- [--model default|seed-a..seed-d|DIR] --corpus KIND DIR [--adapt speaker] [--json] [--cache DIR]
 //! ```
 //!
 //! `--model` is parsed like every tool's (`ser::ModelChoice`; default `default`).
@@ -12,7 +12,9 @@
 //! has), macro F1 and the confusion matrix, whose classes (`labels`) are the corpus's, then the
 //! model's others, then `(no prediction)` when a clip failed; with `--json` one object
 //! `{"n", "accuracy", "uar", "macro_f1", "labels": [...], "confusion": [[...]],
-//! "per_class_recall": [...], "model_labels": [...], "failed": [{"path", "reason"}]}`.
+//! "per_class_recall": [...], "model_labels": [...], "failed": [{"path", "reason"}],
+//! "adapt": null | "speaker"}`. With `--adapt speaker` the same fields hold the
+//! speaker-adapted figures.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -43,6 +45,16 @@ struct Args {
     /// Feature cache directory.
     #[arg(long, default_value = "target/ser-cache")]
     cache: PathBuf,
+    /// `speaker`: standardise each clip's features by its speaker's clips (the corpus's
+    /// speaker ids, never its labels; clips without one by folder) and use the model's
+    /// speaker-adapted variant.
+    #[arg(long, value_enum)]
+    adapt: Option<Adapt>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Adapt {
+    Speaker,
 }
 
 fn main() -> Result<()> {
@@ -98,7 +110,24 @@ fn main() -> Result<()> {
     };
     let mut truth = Vec::with_capacity(corpus.items.len());
     let mut pred = Vec::with_capacity(corpus.items.len());
-    let model_pred = ser_models::predict_classes(&model, feats.x.view())?;
+    let model_pred = match args.adapt {
+        None => ser_models::predict_classes(&model, feats.x.view())?,
+        Some(Adapt::Speaker) => {
+            let adapted = args.model.load_adapted()?.with_context(|| {
+                format!(
+                    "--adapt speaker: model {} has no speaker-adapted variant",
+                    args.model
+                )
+            })?;
+            let groups: Vec<String> = feats
+                .items
+                .iter()
+                .map(ser_experiment::adaptation_group)
+                .collect();
+            let x = ser_experiment::standardize_groups(feats.x.view(), &groups);
+            ser_models::predict_classes(&adapted, x.view())?
+        }
+    };
     for (item, &p) in feats.items.iter().zip(&model_pred) {
         truth.push(class_of(&item.label)?);
         pred.push(model_onto[p].context("model class missing from the evaluation classes")?);
@@ -131,6 +160,7 @@ fn main() -> Result<()> {
             "per_class_recall": m.per_class_recall,
             "model_labels": model_labels,
             "failed": failed,
+            "adapt": args.adapt.map(|_| "speaker"),
         });
         println!("{obj}");
     } else {

@@ -80,6 +80,28 @@ pub enum Error {
         #[source]
         source: MfccError,
     },
+    /// Speaker adaptation was asked of a model without a speaker-adapted variant.
+    #[error("model {model} cannot adapt to a speaker: it has no speaker-adapted variant (the study's models and older checkpoints have none)")]
+    NotAdaptable {
+        /// The model's name.
+        model: String,
+    },
+    /// A speaker-adapted variant that does not match its main model.
+    #[error("model {model}: the adapted variant must have the same frontend and labels and be trained on speaker-standardised features")]
+    AdaptedModelMismatch {
+        /// The model's name.
+        model: String,
+    },
+    /// Too little speech to estimate a speaker's statistics.
+    #[error("speaker adaptation needs at least {needed} {what} with speech, got {actual}")]
+    AdaptationData {
+        /// `"clips"` or `"windows"`.
+        what: &'static str,
+        /// The minimum.
+        needed: usize,
+        /// How many had speech.
+        actual: usize,
+    },
     /// A model name that is neither `default`, `seed-a` .. `seed-d` nor a directory.
     #[error("unknown model {actual:?}: expected default, seed-a, seed-b, seed-c, seed-d or a checkpoint directory")]
     UnknownModel {
@@ -106,9 +128,12 @@ impl Error {
             | Error::Features { input, .. }
             | Error::Inference { input, .. }
             | Error::OutputSize { input, .. } => Some(input),
-            Error::LoadModel { model, .. } | Error::FeatureConfig { model, .. } => Some(model),
+            Error::LoadModel { model, .. }
+            | Error::FeatureConfig { model, .. }
+            | Error::NotAdaptable { model }
+            | Error::AdaptedModelMismatch { model } => Some(model),
             Error::UnknownModel { actual } => Some(actual),
-            Error::TimelineConfig { .. } => None,
+            Error::TimelineConfig { .. } | Error::AdaptationData { .. } => None,
         }
     }
 

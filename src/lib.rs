@@ -35,7 +35,9 @@ mod timeline;
 
 pub use error::Error;
 pub use probabilities::Probabilities;
-pub use recognizer::{Clip, ModelChoice, Prediction, Recognizer, Timings};
+pub use recognizer::{
+    Clip, ModelChoice, Prediction, Recognizer, SpeakerAdaptation, Timings, ADAPTED_DIR,
+};
 pub use ser_labels::{Emotion, Label, LabelSet};
 pub use ser_models::SeedModel;
 pub use timeline::{window_spans, Timeline, TimelineConfig, TimelineWindow};

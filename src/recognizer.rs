@@ -29,6 +29,14 @@ const DEFAULT_WEIGHTS: &[u8] = include_bytes!(concat!(
     "/models/default/model.safetensors"
 ));
 
+/// Subdirectory of a checkpoint directory holding its speaker-adapted variant.
+pub const ADAPTED_DIR: &str = "adapted";
+
+/// The embedded default model's speaker-adapted variant (`models/default/adapted/`), if any.
+const DEFAULT_ADAPTED_CONFIG: Option<&[u8]> = None;
+/// Its weights.
+const DEFAULT_ADAPTED_WEIGHTS: Option<&[u8]> = None;
+
 /// Name used in errors for audio given as samples rather than a file.
 const SAMPLES_INPUT: &str = "<samples>";
 
@@ -77,6 +85,30 @@ impl ModelChoice {
             }
             ModelChoice::Dir(dir) => format!("Checkpoint {}", dir.display()),
         }
+    }
+
+    /// Loads the speaker-adapted variant of this model, if it has one: a classifier trained on
+    /// features standardised per speaker ([`ser_models::CheckpointMeta::speaker_standardized`]),
+    /// stored in the checkpoint directory's `adapted/` subdirectory (embedded for the default
+    /// model). `Ok(None)` for models without one (the study's).
+    pub fn load_adapted(&self) -> Result<Option<Classifier>, Error> {
+        let loaded = match self {
+            ModelChoice::Default => match (DEFAULT_ADAPTED_CONFIG, DEFAULT_ADAPTED_WEIGHTS) {
+                (Some(c), Some(w)) => Some(Classifier::from_bytes(c, w)),
+                _ => None,
+            },
+            ModelChoice::Seed(_) => None,
+            ModelChoice::Dir(dir) => {
+                let sub = dir.join(ADAPTED_DIR);
+                sub.join(ser_models::CONFIG_FILE)
+                    .is_file()
+                    .then(|| Classifier::from_dir(&sub))
+            }
+        };
+        loaded.transpose().map_err(|source| Error::LoadModel {
+            model: format!("{self} (adapted variant)"),
+            source,
+        })
     }
 
     /// Loads the classifier this names (embedded bytes, a seed model or a checkpoint directory).
@@ -218,6 +250,16 @@ impl Serialize for Prediction {
     }
 }
 
+/// One speaker's feature statistics ([`Recognizer::adapt`]): the per-value mean and standard
+/// deviation of the model's features over that speaker's unlabelled clips (or windows).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpeakerAdaptation {
+    /// Mean and standard deviation per feature value.
+    pub normalization: ser_models::Normalization,
+    /// Clips (or windows) with speech the statistics come from.
+    pub n: usize,
+}
+
 /// Decoded audio ready for a [`Recognizer`]: mono, at the model's feature sample rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clip {
@@ -257,6 +299,10 @@ pub struct Recognizer {
     load: LoadOptions,
     frontend: Frontend,
     classifier: Classifier,
+    /// The speaker-standardised variant, used while an adaptation is set.
+    adapted: Option<Classifier>,
+    /// The current speaker's statistics ([`Recognizer::adapt`]).
+    speaker: Option<SpeakerAdaptation>,
     /// The classifier's labels, shared by every prediction.
     labels: Arc<LabelSet>,
     timeline: TimelineConfig,
@@ -302,7 +348,133 @@ impl Recognizer {
 
     /// The model named by `choice`.
     pub fn from_choice(choice: &ModelChoice) -> Result<Self, Error> {
-        Self::with_classifier(choice.clone(), choice.load()?)
+        let mut r = Self::with_classifier(choice.clone(), choice.load()?)?;
+        if let Some(adapted) = choice.load_adapted()? {
+            r.set_adapted_classifier(adapted)?;
+        }
+        Ok(r)
+    }
+
+    /// Sets the speaker-standardised variant used after [`Self::adapt`]: it must take the
+    /// same features (frontend) and have the same labels as the main classifier.
+    pub fn set_adapted_classifier(&mut self, adapted: Classifier) -> Result<(), Error> {
+        if adapted.frontend() != self.classifier.frontend()
+            || adapted.labels() != self.classifier.labels()
+            || !adapted.meta().speaker_standardized
+        {
+            return Err(Error::AdaptedModelMismatch {
+                model: self.model.to_string(),
+            });
+        }
+        self.adapted = Some(adapted);
+        Ok(())
+    }
+
+    /// Whether this model can adapt to a speaker (it has a speaker-standardised variant).
+    pub fn can_adapt(&self) -> bool {
+        self.adapted.is_some()
+    }
+
+    /// Adapts to one speaker from their unlabelled clips: every later prediction standardises
+    /// its features with the mean and standard deviation of these clips' features and uses
+    /// the model's speaker-adapted variant, until [`Self::clear_adaptation`]. Clips without
+    /// speech ([`ser_mfcc::Vad`]) are left out; at least two must remain.
+    ///
+    /// # Errors
+    /// [`Error::NotAdaptable`] for a model without an adapted variant,
+    /// [`Error::AdaptationData`] for fewer than two clips with speech, and the feature errors
+    /// of [`Self::features`].
+    pub fn adapt(&mut self, clips: &[Clip]) -> Result<&SpeakerAdaptation, Error> {
+        let segments: Vec<(&str, &[f32])> = clips
+            .iter()
+            .map(|c| (c.name.as_str(), c.samples.as_slice()))
+            .collect();
+        self.adapt_segments(&segments, "clips")
+    }
+
+    /// Adapts to the speaker of one long recording ([`Self::adapt`] over its
+    /// [`Self::timeline_config`] windows: 3 s every 1 s by default).
+    ///
+    /// # Errors
+    /// As [`Self::adapt`].
+    pub fn adapt_to_recording(&mut self, clip: &Clip) -> Result<&SpeakerAdaptation, Error> {
+        let (window, hop) = self.timeline.in_samples(clip.sample_rate)?;
+        let segments: Vec<(&str, &[f32])> = window_spans(clip.samples.len(), window, hop)
+            .into_iter()
+            .map(|span| (clip.name.as_str(), &clip.samples[span]))
+            .collect();
+        self.adapt_segments(&segments, "windows")
+    }
+
+    fn adapt_segments(
+        &mut self,
+        segments: &[(&str, &[f32])],
+        what: &'static str,
+    ) -> Result<&SpeakerAdaptation, Error> {
+        if self.adapted.is_none() {
+            return Err(Error::NotAdaptable {
+                model: self.model.to_string(),
+            });
+        }
+        let mut vad = ser_mfcc::Vad::new(ser_mfcc::VadConfig::default()).map_err(|source| {
+            Error::FeatureConfig {
+                model: self.model.to_string(),
+                source,
+            }
+        })?;
+        let rate = self.sample_rate();
+        let mut rows = Vec::new();
+        for &(name, samples) in segments {
+            let speech = vad
+                .decide(samples, rate)
+                .map_err(|source| Error::Features {
+                    input: name.to_string(),
+                    source,
+                })?
+                .speech;
+            if speech {
+                rows.push(self.raw_features(name, samples)?);
+            }
+        }
+        if rows.len() < 2 {
+            return Err(Error::AdaptationData {
+                what,
+                needed: 2,
+                actual: rows.len(),
+            });
+        }
+        let dim = rows[0].len();
+        let x = ndarray::Array2::from_shape_fn((rows.len(), dim), |(i, j)| rows[i][j]);
+        let adaptation = SpeakerAdaptation {
+            normalization: ser_models::Normalization::fit(x.view()),
+            n: rows.len(),
+        };
+        Ok(self.speaker.insert(adaptation))
+    }
+
+    /// The current speaker adaptation, if any.
+    pub fn adaptation(&self) -> Option<&SpeakerAdaptation> {
+        self.speaker.as_ref()
+    }
+
+    /// Sets (or with `None` clears) the speaker adaptation, e.g. one computed by another
+    /// recognizer of the same model.
+    ///
+    /// # Errors
+    /// [`Error::NotAdaptable`] when setting one on a model without an adapted variant.
+    pub fn set_adaptation(&mut self, adaptation: Option<SpeakerAdaptation>) -> Result<(), Error> {
+        if adaptation.is_some() && self.adapted.is_none() {
+            return Err(Error::NotAdaptable {
+                model: self.model.to_string(),
+            });
+        }
+        self.speaker = adaptation;
+        Ok(())
+    }
+
+    /// Back to predicting each clip on its own (no speaker statistics).
+    pub fn clear_adaptation(&mut self) {
+        self.speaker = None;
     }
 
     /// Wraps an already loaded classifier with any labels; `choice` names it in errors and
@@ -326,6 +498,8 @@ impl Recognizer {
             load,
             frontend,
             classifier,
+            adapted: None,
+            speaker: None,
             labels,
             timeline: TimelineConfig::default(),
         })
@@ -577,8 +751,15 @@ impl Recognizer {
         let features = self.raw_features(input, samples)?;
         let features_time = start.elapsed();
         let start = Instant::now();
-        let output = self
-            .classifier
+        let (model, features) = match (&self.speaker, &self.adapted) {
+            (Some(speaker), Some(adapted)) => {
+                let mut f = features;
+                speaker.normalization.apply(&mut f);
+                (adapted, f)
+            }
+            _ => (&self.classifier, features),
+        };
+        let output = model
             .predict(&features)
             .map_err(|source| Error::Inference {
                 input: input.to_string(),

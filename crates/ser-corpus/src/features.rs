@@ -55,6 +55,20 @@ pub struct AudioConfig {
     pub offset: f64,
     /// Seconds kept from `offset` (`None`, the default: the whole clip).
     pub duration: Option<f64>,
+    /// Speed perturbation (data augmentation, Ko et al. 2015): the clip is resampled to
+    /// `target_rate / speed` Hz and read as `target_rate`, so it plays `speed` times faster
+    /// with every frequency (pitch, formants) scaled by `speed`. In `0.5..=2.0`; default 1
+    /// (left out of the JSON, so caches of unperturbed features keep their key).
+    #[serde(default = "unit_speed", skip_serializing_if = "is_unit_speed")]
+    pub speed: f64,
+}
+
+fn unit_speed() -> f64 {
+    1.0
+}
+
+fn is_unit_speed(s: &f64) -> bool {
+    *s == 1.0
 }
 
 impl Default for AudioConfig {
@@ -63,6 +77,7 @@ impl Default for AudioConfig {
             target_rate: ser_audio::DEFAULT_SAMPLE_RATE,
             offset: 0.0,
             duration: None,
+            speed: 1.0,
         }
     }
 }
@@ -124,6 +139,13 @@ impl FeatureConfig {
                 what: "audio.target_rate",
                 expected: format!("the frontend's sample rate, {rate} Hz"),
                 actual: format!("{} Hz", self.audio.target_rate),
+            });
+        }
+        if !(0.5..=2.0).contains(&self.audio.speed) {
+            return Err(CorpusError::InvalidFeatureConfig {
+                what: "audio.speed",
+                expected: "0.5..=2.0".into(),
+                actual: self.audio.speed.to_string(),
             });
         }
         if self.frontend.is_sequence() {
@@ -296,8 +318,18 @@ pub fn load_clip(
         source,
     };
     if !simulated_av_twin {
-        let opts = audio.load_options(Some(audio.target_rate));
-        return loader.load_bytes(bytes, &name, &opts).map_err(err);
+        let rate = if audio.speed == 1.0 {
+            audio.target_rate
+        } else {
+            (f64::from(audio.target_rate) / audio.speed)
+                .round()
+                .max(1.0) as u32
+        };
+        let mut a = loader
+            .load_bytes(bytes, &name, &audio.load_options(Some(rate)))
+            .map_err(err)?;
+        a.sample_rate = audio.target_rate;
+        return Ok(a);
     }
     let mut a = loader
         .load_bytes(bytes, &name, &audio.load_options(None))

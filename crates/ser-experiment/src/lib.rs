@@ -57,4 +57,6 @@ pub use runner::{
     epoch_seconds, evaluate, evaluate_mapped, map_longest_first, run_jobs, train_job, Evaluation,
     Job, JobResult, ProgressEvent, RunnerConfig, Schedule, Trained,
 };
-pub use table::{adaptation_group, item_label, FeatureTable, SplitData, UnknownLabels};
+pub use table::{
+    adaptation_group, item_label, standardize_groups, FeatureTable, SplitData, UnknownLabels,
+};

@@ -43,6 +43,27 @@ pub fn adaptation_group(item: &Item) -> String {
     }
 }
 
+/// Every row of `x` `[rows, n]` standardised by the mean and population standard deviation
+/// of the rows with the same `groups` entry ([`ser_models::Normalization::fit`]; a group of
+/// one row becomes zeros, a constant column keeps std 1). `groups` has one entry per row;
+/// rows beyond it are left as they are.
+pub fn standardize_groups(x: ArrayView2<'_, f32>, groups: &[String]) -> Array2<f32> {
+    let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate().take(x.nrows()) {
+        members.entry(g.as_str()).or_default().push(i);
+    }
+    let mut out = x.to_owned();
+    for rows in members.values() {
+        let norm = ser_models::Normalization::fit(x.select(ndarray::Axis(0), rows).view());
+        for &r in rows {
+            if let Some(row) = out.row_mut(r).into_slice() {
+                norm.apply(row);
+            }
+        }
+    }
+    out
+}
+
 /// Feature rows of a corpus, looked up by `(path, simulated_av_twin)`: a simulated audio-video
 /// twin has its own row (extracted through 44.1 kHz 16-bit as the study's ffmpeg extraction
 /// did, so it is the same take but not bit-identical features).
@@ -190,21 +211,11 @@ impl FeatureTable {
     /// [`ser_models::Normalization::fit`]; no labels used): speaker adaptation. A group of one
     /// row becomes zeros; a constant column keeps std 1.
     pub fn standardized_by_speaker(&self) -> Self {
-        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, it) in self.items.iter().enumerate() {
-            groups.entry(adaptation_group(it)).or_default().push(i);
+        let groups: Vec<String> = self.items.iter().map(adaptation_group).collect();
+        Self {
+            x: standardize_groups(self.x.view(), &groups),
+            ..self.clone()
         }
-        let mut x = self.x.clone();
-        for rows in groups.values() {
-            let sub = self.x.select(ndarray::Axis(0), rows);
-            let norm = ser_models::Normalization::fit(sub.view());
-            for &r in rows {
-                if let Some(row) = x.row_mut(r).as_slice_mut() {
-                    norm.apply(row);
-                }
-            }
-        }
-        Self { x, ..self.clone() }
     }
 
     /// The classes.
