@@ -12,9 +12,15 @@
 //! (RAVDESS, CC BY-NC-SA 4.0; SAVEE) are classified.
 //!
 //! Output: a table (file, emotion, confidence, top 3), or with `--json` one object per file per
-//! line: `{"file", "emotion", "confidence", "probabilities": {"neutral": p, ... every label of
-//! the model}, "labels": [...], "duration_s", "timings_ms"}` (+ `"timeline"` with `--timeline`),
-//! or `{"file", "error"}` for a file that failed. The exit code is 1 when any file failed.
+//! line: `{"file", "speech", "speech_s", "emotion", "confidence", "probabilities": {"neutral":
+//! p, ... every label of the model}, "labels": [...], "duration_s", "timings_ms"}` (+
+//! `"timeline"` with `--timeline`: its windows carry `speech` and `emotion` too), or `{"file",
+//! "error"}` for a file that failed. The exit code is 1 when any file failed.
+//!
+//! Silence and non-speech are not emotions: a file without speech (digital silence, a DC level,
+//! steady noise, hum; see `ser::mfcc::Vad`) is reported as `no speech` in the table and as
+//! `"speech": false, "emotion": null` (and `null` confidence and probabilities) in JSON. That
+//! is an answer, not a failure: the exit code stays 0.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -25,6 +31,9 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ser::{ModelChoice, Prediction, Recognizer, Timeline};
 use serde::Serialize;
+
+/// What the table says for a file (or timeline window) without speech.
+const NO_SPEECH: &str = "no speech";
 
 /// Show a progress bar for at least this many files (on a terminal only).
 const PROGRESS_MIN_FILES: usize = 20;
@@ -141,6 +150,7 @@ fn run() -> anyhow::Result<bool> {
 
     let started = Instant::now();
     let mut failed = 0usize;
+    let mut no_speech = 0usize;
     let mut total = ser::Timings::default();
     for (job, name) in jobs.iter().zip(&names) {
         let result = match job {
@@ -150,6 +160,8 @@ fn run() -> anyhow::Result<bool> {
         match result {
             Ok((prediction, timeline)) => {
                 total.decode += prediction.timings.decode;
+                total.vad += prediction.timings.vad;
+                no_speech += usize::from(!prediction.speech);
                 total.features += prediction.timings.features;
                 total.inference += prediction.timings.inference;
                 if args.json {
@@ -163,13 +175,13 @@ fn run() -> anyhow::Result<bool> {
                     emit(table_row(name, width, &prediction))?;
                     if let Some(timeline) = &timeline {
                         for w in &timeline.windows {
-                            emit(format!(
-                                "  {:>6.1}–{:<6.1} s  {:<9}  {:>5.1}%",
-                                w.start,
-                                w.end,
-                                w.label.name(),
-                                100.0 * w.confidence()
-                            ))?;
+                            let verdict = match (&w.label, w.confidence()) {
+                                (Some(label), Some(p)) => {
+                                    format!("{:<9}  {:>5.1}%", label.name(), 100.0 * p)
+                                }
+                                _ => NO_SPEECH.to_string(),
+                            };
+                            emit(format!("  {:>6.1}–{:<6.1} s  {verdict}", w.start, w.end))?;
                         }
                     }
                 }
@@ -194,11 +206,13 @@ fn run() -> anyhow::Result<bool> {
         let ok = jobs.len() - failed;
         let per = |d: Duration| d.as_secs_f64() * 1e3 / ok.max(1) as f64;
         emit(format!(
-            "\n{ok} classified, {failed} failed, model {} in {:.2} s \
-             (per file: decode {:.1} ms, features {:.1} ms, model {:.1} ms)",
+            "\n{ok} classified, {failed} failed, {no_speech} without speech, model {} in {:.2} s \
+             (per file: decode {:.1} ms, speech detection {:.1} ms, features {:.1} ms, \
+             model {:.1} ms)",
             recognizer.model(),
             started.elapsed().as_secs_f64(),
             per(total.decode),
+            per(total.vad),
             per(total.features),
             per(total.inference)
         ))?;
@@ -228,6 +242,9 @@ fn message(e: ser::Error) -> String {
 }
 
 fn table_row(name: &str, width: usize, p: &Prediction) -> String {
+    let (Some(label), Some(confidence)) = (&p.label, p.confidence()) else {
+        return format!("{name:<width$}  {NO_SPEECH}");
+    };
     let top3 = p
         .ranked()
         .iter()
@@ -237,8 +254,8 @@ fn table_row(name: &str, width: usize, p: &Prediction) -> String {
         .join(", ");
     format!(
         "{name:<width$}  {:<9}  {:>5.1}%  {top3}",
-        p.label.name(),
-        100.0 * p.confidence()
+        label.name(),
+        100.0 * confidence
     )
 }
 

@@ -43,6 +43,24 @@ pub enum Error {
         #[source]
         source: MfccError,
     },
+    /// The voice-activity detector (speech or not) failed: a sample that is not finite or too
+    /// large, or a sample rate its frame length does not fit.
+    #[error("{input}: detecting speech")]
+    Vad {
+        /// The input.
+        input: String,
+        /// What `ser-mfcc`'s `Vad` reported.
+        #[source]
+        source: MfccError,
+    },
+    /// An invalid voice-activity detector configuration
+    /// ([`crate::Recognizer::set_vad_config`]).
+    #[error("invalid voice-activity detector configuration")]
+    VadConfig {
+        /// What `VadConfig::validate` reported.
+        #[source]
+        source: MfccError,
+    },
     /// Running the model failed.
     #[error("{input}: running the model")]
     Inference {
@@ -104,11 +122,12 @@ impl Error {
             | Error::Empty { input }
             | Error::SampleRate { input, .. }
             | Error::Features { input, .. }
+            | Error::Vad { input, .. }
             | Error::Inference { input, .. }
             | Error::OutputSize { input, .. } => Some(input),
             Error::LoadModel { model, .. } | Error::FeatureConfig { model, .. } => Some(model),
             Error::UnknownModel { actual } => Some(actual),
-            Error::TimelineConfig { .. } => None,
+            Error::TimelineConfig { .. } | Error::VadConfig { .. } => None,
         }
     }
 
@@ -121,6 +140,7 @@ impl Error {
                 | Error::Empty { .. }
                 | Error::SampleRate { .. }
                 | Error::Features { .. }
+                | Error::Vad { .. }
         )
     }
 }

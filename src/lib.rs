@@ -31,11 +31,13 @@ pub use ser_models as models;
 mod error;
 mod probabilities;
 mod recognizer;
+mod speech;
 mod timeline;
 
 pub use error::Error;
 pub use probabilities::Probabilities;
 pub use recognizer::{Clip, ModelChoice, Prediction, Recognizer, Timings};
 pub use ser_labels::{Emotion, Label, LabelSet};
+pub use ser_mfcc::{VadConfig, VadDecision};
 pub use ser_models::SeedModel;
 pub use timeline::{window_spans, Timeline, TimelineConfig, TimelineWindow};
