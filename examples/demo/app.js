@@ -202,6 +202,7 @@ function showResult(body) {
   // Silence and non-speech are not emotions: the server says `"speech": false, "emotion": null`.
   const speech = body.speech !== false && body.emotion != null;
   $("result").dataset.speech = String(speech);
+  $("emotion").classList.toggle("none", !speech);
   if (speech) {
     $("emotion").textContent = body.emotion;
     $("emotion").style.color = color(body.emotion, labels);
@@ -314,7 +315,7 @@ function drawTimeline(timeline, labels, duration) {
     timeline.hop_s + " s, coloured by each window's most likely emotion" +
     (silent ? "; blank: no speech (" + silent + ")" : "") + ". Hover for the probabilities, click to play.";
   const swatches = labels.map((e) => '<span><i style="background:' + color(e, labels) + '"></i>' + escapeHtml(e) + "</span>");
-  swatches.push('<span><i class="no-speech"></i>no speech</span>');
+  swatches.push('<span class="no-speech-key"><i class="no-speech"></i>no speech</span>');
   $("timeline-legend").innerHTML = swatches.join("");
 }
 
