@@ -11,20 +11,12 @@ use std::ops::Range;
 use ser_mfcc::{MfccError, Vad, VadConfig, VadDecision};
 
 /// The detector with its configuration. A [`Vad`] holds FFT buffers and is not `Clone`, so it
-/// is made on first use; a clone starts without one (cheap to rebuild: one FFT plan).
-#[derive(Debug)]
+/// is made on first use; a clone starts without one (cheap to rebuild: one FFT plan). The
+/// default holds [`VadConfig::default`].
+#[derive(Debug, Default)]
 pub(crate) struct SpeechDetector {
     config: VadConfig,
     vad: Option<Vad>,
-}
-
-impl Default for SpeechDetector {
-    fn default() -> Self {
-        Self {
-            config: VadConfig::default(),
-            vad: None,
-        }
-    }
 }
 
 impl Clone for SpeechDetector {
