@@ -549,21 +549,9 @@ impl Recognizer {
     /// when it holds speech ([`Self::detect_speech`]); without speech the model is not run and
     /// the prediction has no label.
     pub fn predict_clip(&mut self, clip: &Clip) -> Result<Prediction, Error> {
-        let start = Instant::now();
-        let decision = self.detect_speech(clip)?;
-        let mut timings = Timings {
-            decode: clip.decode_time,
-            vad: start.elapsed(),
-            ..Timings::default()
-        };
-        let probabilities = if decision.speech {
-            let (probabilities, features, inference) = self.classify(&clip.name, &clip.samples)?;
-            timings.features = features;
-            timings.inference = inference;
-            Some(probabilities)
-        } else {
-            None
-        };
+        let (decision, mut timings) = self.detect_speech_timed(clip)?;
+        let probabilities =
+            self.classify_speech(decision.speech, &clip.name, &clip.samples, &mut timings)?;
         Ok(Prediction {
             speech: decision.speech,
             speech_seconds: decision.speech_seconds,
@@ -597,13 +585,7 @@ impl Recognizer {
     pub fn timeline_clip(&mut self, clip: &Clip) -> Result<Timeline, Error> {
         let rate = f64::from(clip.sample_rate.max(1));
         let (window, hop) = self.timeline.in_samples(clip.sample_rate)?;
-        let start = Instant::now();
-        let decision = self.detect_speech(clip)?;
-        let mut timings = Timings {
-            decode: clip.decode_time,
-            vad: start.elapsed(),
-            ..Timings::default()
-        };
+        let (decision, mut timings) = self.detect_speech_timed(clip)?;
         let mut windows = Vec::new();
         for span in window_spans(clip.samples.len(), window, hop) {
             let (speech, speech_seconds) = self
@@ -613,15 +595,12 @@ impl Recognizer {
                     input: clip.name.clone(),
                     source,
                 })?;
-            let probabilities = if speech {
-                let (probabilities, features, inference) =
-                    self.classify(&clip.name, &clip.samples[span.clone()])?;
-                timings.features += features;
-                timings.inference += inference;
-                Some(probabilities)
-            } else {
-                None
-            };
+            let probabilities = self.classify_speech(
+                speech,
+                &clip.name,
+                &clip.samples[span.clone()],
+                &mut timings,
+            )?;
             windows.push(TimelineWindow {
                 start: span.start as f64 / rate,
                 end: span.end as f64 / rate,
@@ -638,6 +617,36 @@ impl Recognizer {
             windows,
             timings,
         })
+    }
+
+    /// [`Self::detect_speech`] with the timings so far (the clip's decoding and the detector).
+    fn detect_speech_timed(&mut self, clip: &Clip) -> Result<(VadDecision, Timings), Error> {
+        let start = Instant::now();
+        let decision = self.detect_speech(clip)?;
+        let timings = Timings {
+            decode: clip.decode_time,
+            vad: start.elapsed(),
+            ..Timings::default()
+        };
+        Ok((decision, timings))
+    }
+
+    /// [`Self::classify`] when `speech`, adding its times to `timings`; `None` (the model not
+    /// run) without speech.
+    fn classify_speech(
+        &mut self,
+        speech: bool,
+        input: &str,
+        samples: &[f32],
+        timings: &mut Timings,
+    ) -> Result<Option<Probabilities>, Error> {
+        if !speech {
+            return Ok(None);
+        }
+        let (probabilities, features, inference) = self.classify(input, samples)?;
+        timings.features += features;
+        timings.inference += inference;
+        Ok(Some(probabilities))
     }
 
     /// The model's input for a clip: the mean over time of its MFCCs, `[n_mfcc]` (40 for the

@@ -25,6 +25,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { silentWav, wavHeader } from "./wav.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DEMO_BIN = process.env.DEMO_BIN || path.join(ROOT, "target/release/examples/demo");
@@ -60,25 +61,6 @@ async function check(name, fn) {
 function libraryPrediction(file, model = "default", ...extra) {
   const out = execFileSync(PREDICT_BIN, ["--model", model, "--json", ...extra, file], { encoding: "utf8" });
   return JSON.parse(out.trim().split("\n")[0]);
-}
-
-/** Writes `seconds` of digital silence as a 16-bit mono PCM WAV. */
-function silentWav(out, seconds, rate = 22050) {
-  const n = Math.round(seconds * rate);
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(36 + 2 * n, 4);
-  header.write("WAVEfmt ", 8, "ascii");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(2 * rate, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(2 * n, 40);
-  fs.writeFileSync(out, Buffer.concat([header, Buffer.alloc(2 * n)]));
 }
 
 /** The number of timeline windows over `frames` at `rate`: 3 s every 1 s at the model's
@@ -132,20 +114,7 @@ function joinWavs(files, out) {
   const { channels, rate, bits } = parts[0];
   for (const p of parts) assert.deepEqual([p.channels, p.rate, p.bits], [channels, rate, bits]);
   const pcm = Buffer.concat(parts.map((p) => p.pcm));
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write("WAVEfmt ", 8, "ascii");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(channels, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE((rate * channels * bits) / 8, 28);
-  header.writeUInt16LE((channels * bits) / 8, 32);
-  header.writeUInt16LE(bits, 34);
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(pcm.length, 40);
-  fs.writeFileSync(out, Buffer.concat([header, pcm]));
+  fs.writeFileSync(out, Buffer.concat([wavHeader(channels, rate, bits, pcm.length), pcm]));
   return { frames: pcm.length / (channels * (bits / 8)), rate };
 }
 

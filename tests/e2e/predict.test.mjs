@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import { silentWav } from "./wav.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PREDICT_BIN = process.env.PREDICT_BIN || path.join(ROOT, "target/release/examples/predict");
@@ -89,23 +90,9 @@ check("--timeline adds per-window probabilities", () => {
 check("a file without speech says so: no emotion, exit 0", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ser-predict-"));
   try {
-    // 6 s of digital silence, 16-bit mono PCM at 16 kHz.
-    const n = 6 * 16000;
-    const wav = Buffer.alloc(44 + 2 * n);
-    wav.write("RIFF", 0, "ascii");
-    wav.writeUInt32LE(36 + 2 * n, 4);
-    wav.write("WAVEfmt ", 8, "ascii");
-    wav.writeUInt32LE(16, 16);
-    wav.writeUInt16LE(1, 20);
-    wav.writeUInt16LE(1, 22);
-    wav.writeUInt32LE(16000, 24);
-    wav.writeUInt32LE(32000, 28);
-    wav.writeUInt16LE(2, 32);
-    wav.writeUInt16LE(16, 34);
-    wav.write("data", 36, "ascii");
-    wav.writeUInt32LE(2 * n, 40);
+    // 6 s of digital silence at 16 kHz.
     const file = path.join(dir, "silence.wav");
-    fs.writeFileSync(file, wav);
+    silentWav(file, 6, 16000);
 
     const json = predict("--json", "--timeline", file);
     assert.equal(json.code, 0, json.err);
