@@ -12,10 +12,18 @@
 //! - `GET /api/models` -> `{"default": "default", "max_upload_bytes": n, "models": [{"id",
 //!   "name", "description"}]}`
 //! - `POST /api/predict?model=seed-b&timeline=1&name=clip.wav` with the raw file as the body ->
-//!   `{"file", "model", "emotion", "confidence", "probabilities": {"neutral": p, ... every label
-//!   of the model}, "labels": [...], "duration_s", "timings_ms": {"decode", "features",
-//!   "inference"}, "timeline"?: {...}}` (`labels` in the model's order; the page draws a bar per
-//!   label, so a checkpoint with its own classes works too).
+//!   `{"file", "model", "speech", "speech_s", "emotion", "confidence", "probabilities":
+//!   {"neutral": p, ... every label of the model}, "labels": [...], "duration_s", "timings_ms":
+//!   {"decode", "vad", "features", "inference"}, "timeline"?: {..., "windows": [{"start",
+//!   "end", "speech", "speech_s", "emotion", "probabilities"}]}}` (`labels` in the model's
+//!   order; the page draws a bar per label, so a checkpoint with its own classes works too).
+//!   Audio without speech (silence, a DC level, steady noise; see `ser::mfcc::Vad`) is an
+//!   answer, not an error: 200 with `"speech": false, "emotion": null` (and `null` confidence
+//!   and probabilities); timeline windows without speech likewise.
+//!
+//! The page shows the timeline (recordings over 4 s) as a band: one segment per window,
+//! coloured by the window's most likely emotion (legend below it), blank where there is no
+//! speech; hovering a segment shows its probabilities, clicking it plays that window.
 //!   Errors are `{"error": message}` with 400 (no body / bad query), 404 (unknown model),
 //!   413 (over `--max-upload-mb`), 415 (not a decodable audio file), 422 (decodable but no
 //!   usable audio), 500 (model failure).

@@ -4,7 +4,13 @@
 //! cargo run --release --example predict                      # the bundled sample clips
 //! cargo run --release --example predict -- --model seed-b --json tests/data/savee
 //! cargo run --release --example predict -- --timeline long_recording.wav
+//! cargo run --release --example predict -- --adapt speaker1/*.wav
 //! ```
+//!
+//! Speaker adaptation (models with a speaker-adapted variant, such as the default): `--adapt`
+//! treats all inputs of the call as one speaker; `--timeline` adapts to its own recording by
+//! default (`--no-adapt` turns that off). Without either, each clip is classified on its own
+//! with no other audio.
 //!
 //! `--model` is `default` (embedded), `seed-a` .. `seed-d` (the 2019 study's released models) or
 //! a checkpoint directory. PATHs are files or directories (searched recursively for audio
@@ -12,9 +18,16 @@
 //! (RAVDESS, CC BY-NC-SA 4.0; SAVEE) are classified.
 //!
 //! Output: a table (file, emotion, confidence, top 3), or with `--json` one object per file per
-//! line: `{"file", "emotion", "confidence", "probabilities": {"neutral": p, ... every label of
-//! the model}, "labels": [...], "duration_s", "timings_ms"}` (+ `"timeline"` with `--timeline`),
-//! or `{"file", "error"}` for a file that failed. The exit code is 1 when any file failed.
+//! line: `{"file", "speech", "speech_s", "emotion", "confidence", "probabilities": {"neutral":
+//! p, ... every label of the model}, "labels": [...], "duration_s", "timings_ms"}` (+
+//! `"timeline"` with `--timeline`: its windows carry `speech` and `emotion` too; `"adapted"`
+//! says whether speaker adaptation was used), or `{"file",
+//! "error"}` for a file that failed. The exit code is 1 when any file failed.
+//!
+//! Silence and non-speech are not emotions: a file without speech (digital silence, a DC level,
+//! steady noise, hum; see `ser::mfcc::Vad`) is reported as `no speech` in the table and as
+//! `"speech": false, "emotion": null` (and `null` confidence and probabilities) in JSON. That
+//! is an answer, not a failure: the exit code stays 0.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -25,6 +38,9 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ser::{ModelChoice, Prediction, Recognizer, Timeline};
 use serde::Serialize;
+
+/// What the table says for a file (or timeline window) without speech.
+const NO_SPEECH: &str = "no speech";
 
 /// Show a progress bar for at least this many files (on a terminal only).
 const PROGRESS_MIN_FILES: usize = 20;
@@ -40,9 +56,17 @@ struct Args {
     /// One JSON object per file per line instead of a table.
     #[arg(long)]
     json: bool,
-    /// Also classify 3 s windows every 1 s (for long recordings).
+    /// Also classify 3 s windows every 1 s (for long recordings). Adapts to the recording's
+    /// own speaker first when the model can (see --no-adapt).
     #[arg(long)]
     timeline: bool,
+    /// Treat every input of this call as one speaker: standardise the features by their
+    /// statistics and use the model's speaker-adapted variant.
+    #[arg(long, conflicts_with = "no_adapt")]
+    adapt: bool,
+    /// With --timeline: do not adapt to the recording (each window on its own).
+    #[arg(long)]
+    no_adapt: bool,
     /// Audio files or directories (recursive). Default: the bundled sample clips.
     paths: Vec<PathBuf>,
 }
@@ -53,6 +77,8 @@ struct JsonLine<'a> {
     file: &'a str,
     #[serde(flatten)]
     prediction: &'a Prediction,
+    /// Whether speaker adaptation was used (--adapt, or --timeline's own recording).
+    adapted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<&'a Timeline>,
 }
@@ -139,23 +165,51 @@ fn run() -> anyhow::Result<bool> {
         ))?;
     }
 
+    if args.adapt {
+        if !recognizer.can_adapt() {
+            anyhow::bail!(
+                "--adapt: model {} has no speaker-adapted variant",
+                recognizer.model()
+            );
+        }
+        let clips: Vec<ser::Clip> = jobs
+            .iter()
+            .filter_map(|j| match j {
+                Job::File(p) => recognizer.load_file(p).ok(),
+                Job::Missing(..) => None,
+            })
+            .collect();
+        let a = recognizer.adapt(&clips)?;
+        if !args.json {
+            emit(format!(
+                "(adapted to one speaker: {} clips with speech)",
+                a.n
+            ))?;
+        }
+    }
+    let adapt_timeline = args.timeline && !args.adapt && !args.no_adapt && recognizer.can_adapt();
+
     let started = Instant::now();
     let mut failed = 0usize;
+    let mut no_speech = 0usize;
     let mut total = ser::Timings::default();
     for (job, name) in jobs.iter().zip(&names) {
         let result = match job {
-            Job::File(path) => classify(&mut recognizer, path, args.timeline),
+            Job::File(path) => classify(&mut recognizer, path, args.timeline, adapt_timeline),
             Job::Missing(_, why) => Err(why.clone()),
         };
         match result {
-            Ok((prediction, timeline)) => {
+            Ok((prediction, timeline, adapted)) => {
                 total.decode += prediction.timings.decode;
+                total.vad += prediction.timings.vad;
+                no_speech += usize::from(!prediction.speech);
                 total.features += prediction.timings.features;
                 total.inference += prediction.timings.inference;
                 if args.json {
                     let line = JsonLine {
                         file: name,
                         prediction: &prediction,
+                        adapted: adapted || args.adapt,
                         timeline: timeline.as_ref(),
                     };
                     emit(serde_json::to_string(&line)?)?;
@@ -163,13 +217,13 @@ fn run() -> anyhow::Result<bool> {
                     emit(table_row(name, width, &prediction))?;
                     if let Some(timeline) = &timeline {
                         for w in &timeline.windows {
-                            emit(format!(
-                                "  {:>6.1}–{:<6.1} s  {:<9}  {:>5.1}%",
-                                w.start,
-                                w.end,
-                                w.label.name(),
-                                100.0 * w.confidence()
-                            ))?;
+                            let verdict = match (&w.label, w.confidence()) {
+                                (Some(label), Some(p)) => {
+                                    format!("{:<9}  {:>5.1}%", label.name(), 100.0 * p)
+                                }
+                                _ => NO_SPEECH.to_string(),
+                            };
+                            emit(format!("  {:>6.1}–{:<6.1} s  {verdict}", w.start, w.end))?;
                         }
                     }
                 }
@@ -194,11 +248,13 @@ fn run() -> anyhow::Result<bool> {
         let ok = jobs.len() - failed;
         let per = |d: Duration| d.as_secs_f64() * 1e3 / ok.max(1) as f64;
         emit(format!(
-            "\n{ok} classified, {failed} failed, model {} in {:.2} s \
-             (per file: decode {:.1} ms, features {:.1} ms, model {:.1} ms)",
+            "\n{ok} classified, {failed} failed, {no_speech} without speech, model {} in {:.2} s \
+             (per file: decode {:.1} ms, speech detection {:.1} ms, features {:.1} ms, \
+             model {:.1} ms)",
             recognizer.model(),
             started.elapsed().as_secs_f64(),
             per(total.decode),
+            per(total.vad),
             per(total.features),
             per(total.inference)
         ))?;
@@ -206,20 +262,31 @@ fn run() -> anyhow::Result<bool> {
     Ok(failed == 0)
 }
 
-/// Classifies one file (and its timeline when asked), the error as a message.
+/// Classifies one file (and its timeline when asked), the error as a message. With
+/// `adapt_to_itself` the recognizer first adapts to the recording's own windows (two passes;
+/// skipped when it has too little speech) and forgets it afterwards. Also returns whether it
+/// adapted.
 fn classify(
     recognizer: &mut Recognizer,
     path: &Path,
     timeline: bool,
-) -> Result<(Prediction, Option<Timeline>), String> {
+    adapt_to_itself: bool,
+) -> Result<(Prediction, Option<Timeline>, bool), String> {
     let clip = recognizer.load_file(path).map_err(message)?;
-    let prediction = recognizer.predict_clip(&clip).map_err(message)?;
-    let timeline = if timeline {
-        Some(recognizer.timeline_clip(&clip).map_err(message)?)
-    } else {
-        None
-    };
-    Ok((prediction, timeline))
+    let adapted = adapt_to_itself && recognizer.adapt_to_recording(&clip).is_ok();
+    let result = (|| {
+        let prediction = recognizer.predict_clip(&clip).map_err(message)?;
+        let timeline = if timeline {
+            Some(recognizer.timeline_clip(&clip).map_err(message)?)
+        } else {
+            None
+        };
+        Ok((prediction, timeline, adapted))
+    })();
+    if adapted {
+        recognizer.clear_adaptation();
+    }
+    result
 }
 
 /// The error and its causes on one line, each cause once (`a: b: c`).
@@ -228,6 +295,9 @@ fn message(e: ser::Error) -> String {
 }
 
 fn table_row(name: &str, width: usize, p: &Prediction) -> String {
+    let (Some(label), Some(confidence)) = (&p.label, p.confidence()) else {
+        return format!("{name:<width$}  {NO_SPEECH}");
+    };
     let top3 = p
         .ranked()
         .iter()
@@ -237,8 +307,8 @@ fn table_row(name: &str, width: usize, p: &Prediction) -> String {
         .join(", ");
     format!(
         "{name:<width$}  {:<9}  {:>5.1}%  {top3}",
-        p.label.name(),
-        100.0 * p.confidence()
+        label.name(),
+        100.0 * confidence
     )
 }
 

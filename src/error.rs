@@ -43,6 +43,24 @@ pub enum Error {
         #[source]
         source: MfccError,
     },
+    /// The voice-activity detector (speech or not) failed: a sample that is not finite or too
+    /// large, or a sample rate its frame length does not fit.
+    #[error("{input}: detecting speech")]
+    Vad {
+        /// The input.
+        input: String,
+        /// What `ser-mfcc`'s `Vad` reported.
+        #[source]
+        source: MfccError,
+    },
+    /// An invalid voice-activity detector configuration
+    /// ([`crate::Recognizer::set_vad_config`]).
+    #[error("invalid voice-activity detector configuration")]
+    VadConfig {
+        /// What `VadConfig::validate` reported.
+        #[source]
+        source: MfccError,
+    },
     /// Running the model failed.
     #[error("{input}: running the model")]
     Inference {
@@ -126,6 +144,7 @@ impl Error {
             | Error::Empty { input }
             | Error::SampleRate { input, .. }
             | Error::Features { input, .. }
+            | Error::Vad { input, .. }
             | Error::Inference { input, .. }
             | Error::OutputSize { input, .. } => Some(input),
             Error::LoadModel { model, .. }
@@ -133,7 +152,9 @@ impl Error {
             | Error::NotAdaptable { model }
             | Error::AdaptedModelMismatch { model } => Some(model),
             Error::UnknownModel { actual } => Some(actual),
-            Error::TimelineConfig { .. } | Error::AdaptationData { .. } => None,
+            Error::TimelineConfig { .. }
+            | Error::AdaptationData { .. }
+            | Error::VadConfig { .. } => None,
         }
     }
 
@@ -146,6 +167,7 @@ impl Error {
                 | Error::Empty { .. }
                 | Error::SampleRate { .. }
                 | Error::Features { .. }
+                | Error::Vad { .. }
         )
     }
 }

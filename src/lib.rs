@@ -12,6 +12,12 @@
 //!   feature `corpus`; inference does not need it).
 //! - [`models`]: the candle models, training and evaluation ([`ser_models`]).
 //!
+//! Silence and non-speech are not emotions: every prediction first asks a voice-activity
+//! detector ([`mfcc::Vad`], which documents what counts as speech) whether the audio holds
+//! speech. Without speech [`Prediction::speech`] is `false`, the model is not run and
+//! [`Prediction::label`] and [`Prediction::probabilities`] are `None` (JSON `"speech": false,
+//! "emotion": null`); timeline windows follow the same rule ([`TimelineWindow`]).
+//!
 //! ```no_run
 //! let mut recognizer = ser::Recognizer::try_default()?; // the embedded default model
 //! let p = recognizer.predict_file("tests/data/ravdess/03-01-01-01-01-01-01.wav")?;
@@ -31,6 +37,7 @@ pub use ser_models as models;
 mod error;
 mod probabilities;
 mod recognizer;
+mod speech;
 mod timeline;
 
 pub use error::Error;
@@ -39,5 +46,6 @@ pub use recognizer::{
     Clip, ModelChoice, Prediction, Recognizer, SpeakerAdaptation, Timings, ADAPTED_DIR,
 };
 pub use ser_labels::{Emotion, Label, LabelSet};
+pub use ser_mfcc::{VadConfig, VadDecision};
 pub use ser_models::SeedModel;
 pub use timeline::{window_spans, Timeline, TimelineConfig, TimelineWindow};

@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use ser_audio::LoadOptions;
 use ser_labels::{Emotion, Label, LabelSet};
-use ser_mfcc::{Frontend, FrontendSpec};
+use ser_mfcc::{Frontend, FrontendSpec, VadConfig, VadDecision};
 use ser_models::{Classifier, SeedModel};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::probabilities::Probabilities;
+use crate::speech::SpeechDetector;
 use crate::timeline::{window_spans, Timeline, TimelineConfig, TimelineWindow};
 use crate::Error;
 
@@ -164,26 +165,41 @@ impl FromStr for ModelChoice {
 pub struct Timings {
     /// Reading, decoding, mixing to mono and resampling to the model's sample rate.
     pub decode: Duration,
-    /// Computing the MFCC feature vector(s).
+    /// Deciding whether the audio holds speech (the voice-activity detector).
+    pub vad: Duration,
+    /// Computing the MFCC feature vector(s) (0 without speech: the model is not run).
     pub features: Duration,
-    /// Running the classifier.
+    /// Running the classifier (0 without speech).
     pub inference: Duration,
 }
 
 impl Timings {
-    /// The sum of the three stages.
+    /// The sum of the four stages.
     pub fn total(&self) -> Duration {
-        self.decode + self.features + self.inference
+        self.decode + self.vad + self.features + self.inference
     }
 }
 
 /// The result of classifying one clip.
+///
+/// Silence and non-speech are not emotions: when the recognizer's voice-activity detector finds
+/// no speech in the clip (see [`ser_mfcc::Vad`] for what counts), `speech` is `false`, the model
+/// is not run, and [`label`](Self::label) and [`probabilities`](Self::probabilities) are `None`.
+/// With speech both are `Some`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
-    /// The most probable of the model's labels (the first in label order on ties).
-    pub label: Label,
-    /// The probability of each of the model's labels, in its label order; sums to 1.
-    pub probabilities: Probabilities,
+    /// Whether the clip holds speech (the voice-activity detector's clip decision).
+    pub speech: bool,
+    /// Seconds of the clip the voice-activity detector judged speech.
+    pub speech_seconds: f64,
+    /// The most probable of the model's labels (the first in label order on ties); `None`
+    /// without speech.
+    pub label: Option<Label>,
+    /// The probability of each of the model's labels, in its label order, summing to 1; `None`
+    /// without speech.
+    pub probabilities: Option<Probabilities>,
+    /// The model's labels, in its output order (also without speech).
+    pub labels: Arc<LabelSet>,
     /// Length of the analysed audio in seconds.
     pub duration: f64,
     /// Time spent per stage.
@@ -191,29 +207,35 @@ pub struct Prediction {
 }
 
 impl Prediction {
-    /// The predicted label as a known emotion (`None` for a model's own class names).
+    /// The predicted label as a known emotion (`None` without speech or for a model's own
+    /// class names).
     pub fn emotion(&self) -> Option<Emotion> {
-        self.label.emotion()
+        self.label.as_ref().and_then(Label::emotion)
     }
 
-    /// The probability of the predicted label.
-    pub fn confidence(&self) -> f32 {
-        self.probability(&self.label).unwrap_or(0.0)
+    /// The probability of the predicted label; `None` without speech.
+    pub fn confidence(&self) -> Option<f32> {
+        self.label
+            .as_ref()
+            .and_then(|label| self.probability(label))
     }
 
-    /// The probability of `label`; `None` when the model has no such class.
+    /// The probability of `label`; `None` without speech or when the model has no such class.
     pub fn probability(&self, label: &Label) -> Option<f32> {
-        self.probabilities.get(label)
+        self.probabilities.as_ref().and_then(|p| p.get(label))
     }
 
     /// The model's labels, in its output order.
     pub fn labels(&self) -> &LabelSet {
-        self.probabilities.labels()
+        &self.labels
     }
 
-    /// All the model's labels with their probabilities, most probable first.
+    /// All the model's labels with their probabilities, most probable first; empty without
+    /// speech.
     pub fn ranked(&self) -> Vec<(&Label, f32)> {
-        self.probabilities.ranked()
+        self.probabilities
+            .as_ref()
+            .map_or_else(Vec::new, Probabilities::ranked)
     }
 }
 
@@ -223,10 +245,11 @@ fn ms(d: Duration) -> f64 {
 }
 
 impl Serialize for Timings {
-    /// `{"decode": ms, "features": ms, "inference": ms}` (milliseconds, floats).
+    /// `{"decode": ms, "vad": ms, "features": ms, "inference": ms}` (milliseconds, floats).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Timings", 3)?;
+        let mut s = serializer.serialize_struct("Timings", 4)?;
         s.serialize_field("decode", &ms(self.decode))?;
+        s.serialize_field("vad", &ms(self.vad))?;
         s.serialize_field("features", &ms(self.features))?;
         s.serialize_field("inference", &ms(self.inference))?;
         s.end()
@@ -234,12 +257,15 @@ impl Serialize for Timings {
 }
 
 impl Serialize for Prediction {
-    /// `{"emotion": "angry", "confidence": p, "probabilities": {"neutral": p, ... every label},
-    /// "labels": ["neutral", ...], "duration_s": s, "timings_ms": {"decode", "features",
-    /// "inference"}}`; `probabilities` and `labels` in the model's label order, `emotion` is the
-    /// predicted label's name.
+    /// `{"speech": true, "speech_s": s, "emotion": "angry", "confidence": p, "probabilities":
+    /// {"neutral": p, ... every label}, "labels": ["neutral", ...], "duration_s": s,
+    /// "timings_ms": {"decode", "vad", "features", "inference"}}`; `probabilities` and `labels`
+    /// in the model's label order, `emotion` is the predicted label's name. Without speech:
+    /// `"speech": false` and `emotion`, `confidence` and `probabilities` are `null`.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Prediction", 6)?;
+        let mut s = serializer.serialize_struct("Prediction", 8)?;
+        s.serialize_field("speech", &self.speech)?;
+        s.serialize_field("speech_s", &self.speech_seconds)?;
         s.serialize_field("emotion", &self.label)?;
         s.serialize_field("confidence", &self.confidence())?;
         s.serialize_field("probabilities", &self.probabilities)?;
@@ -280,13 +306,20 @@ impl Clip {
     }
 }
 
-/// Speech emotion recognition in one object: audio loading options, an MFCC extractor built from
-/// the model's feature configuration, and a [`Classifier`].
+/// Speech emotion recognition in one object: audio loading options, a voice-activity detector,
+/// an MFCC extractor built from the model's feature configuration, and a [`Classifier`].
+///
+/// Every prediction first asks the voice-activity detector ([`ser_mfcc::Vad`], default
+/// [`VadConfig`]; see [`Self::set_vad_config`]) whether the audio holds speech; without speech
+/// there is no emotion ([`Prediction::speech`] is `false`, [`Prediction::label`] `None`).
 ///
 /// ```no_run
 /// let mut recognizer = ser::Recognizer::try_default()?;
 /// let prediction = recognizer.predict_file("clip.wav")?;
-/// println!("{} ({:.0} %)", prediction.label, 100.0 * prediction.confidence());
+/// match (&prediction.label, prediction.confidence()) {
+///     (Some(label), Some(p)) => println!("{label} ({:.0} %)", 100.0 * p),
+///     _ => println!("no speech"),
+/// }
 /// # Ok::<(), ser::Error>(())
 /// ```
 ///
@@ -306,6 +339,8 @@ pub struct Recognizer {
     /// The classifier's labels, shared by every prediction.
     labels: Arc<LabelSet>,
     timeline: TimelineConfig,
+    /// Speech or not, asked before the model runs.
+    speech: SpeechDetector,
 }
 
 impl fmt::Debug for Recognizer {
@@ -314,6 +349,7 @@ impl fmt::Debug for Recognizer {
             .field("model", &self.model)
             .field("sample_rate", &self.sample_rate())
             .field("timeline", &self.timeline)
+            .field("vad", self.speech.config())
             .finish_non_exhaustive()
     }
 }
@@ -416,18 +452,13 @@ impl Recognizer {
                 model: self.model.to_string(),
             });
         }
-        let mut vad = ser_mfcc::Vad::new(ser_mfcc::VadConfig::default()).map_err(|source| {
-            Error::FeatureConfig {
-                model: self.model.to_string(),
-                source,
-            }
-        })?;
         let rate = self.sample_rate();
         let mut rows = Vec::new();
         for &(name, samples) in segments {
-            let speech = vad
+            let speech = self
+                .speech
                 .decide(samples, rate)
-                .map_err(|source| Error::Features {
+                .map_err(|source| Error::Vad {
                     input: name.to_string(),
                     source,
                 })?
@@ -502,6 +533,7 @@ impl Recognizer {
             speaker: None,
             labels,
             timeline: TimelineConfig::default(),
+            speech: SpeechDetector::default(),
         })
     }
 
@@ -555,6 +587,35 @@ impl Recognizer {
         cfg.validate()?;
         self.timeline = cfg;
         Ok(())
+    }
+
+    /// The voice-activity detector's settings (default [`VadConfig::default`]).
+    pub fn vad_config(&self) -> &VadConfig {
+        self.speech.config()
+    }
+
+    /// Sets the voice-activity detector's settings (what counts as speech); rejects an invalid
+    /// configuration ([`VadConfig::validate`]).
+    pub fn set_vad_config(&mut self, config: VadConfig) -> Result<(), Error> {
+        self.speech = SpeechDetector::new(config).map_err(|source| Error::VadConfig { source })?;
+        Ok(())
+    }
+
+    /// The voice-activity detector's decision over a whole clip: whether it holds speech, and
+    /// the per-frame mask (frames every 10 ms by default). [`Self::predict_clip`] and
+    /// [`Self::timeline_clip`] use this.
+    pub fn detect_speech(&mut self, clip: &Clip) -> Result<VadDecision, Error> {
+        if clip.samples.is_empty() {
+            return Err(Error::Empty {
+                input: clip.name.clone(),
+            });
+        }
+        self.speech
+            .decide(&clip.samples, clip.sample_rate)
+            .map_err(|source| Error::Vad {
+                input: clip.name.clone(),
+                source,
+            })
     }
 
     /// Decodes an audio file (any format `ser-audio` reads) to a [`Clip`] at the model's rate.
@@ -653,18 +714,21 @@ impl Recognizer {
         self.predict_clip(&clip)
     }
 
-    /// Classifies a decoded clip as a whole (one feature vector: the mean MFCC over the clip).
+    /// Classifies a decoded clip as a whole (one feature vector: the mean MFCC over the clip)
+    /// when it holds speech ([`Self::detect_speech`]); without speech the model is not run and
+    /// the prediction has no label.
     pub fn predict_clip(&mut self, clip: &Clip) -> Result<Prediction, Error> {
-        let (probabilities, features, inference) = self.classify(&clip.name, &clip.samples)?;
+        let (decision, mut timings) = self.detect_speech_timed(clip)?;
+        let probabilities =
+            self.classify_speech(decision.speech, &clip.name, &clip.samples, &mut timings)?;
         Ok(Prediction {
-            label: probabilities.top().0.clone(),
+            speech: decision.speech,
+            speech_seconds: decision.speech_seconds,
+            label: probabilities.as_ref().map(|p| p.top().0.clone()),
             probabilities,
+            labels: Arc::clone(&self.labels),
             duration: clip.duration(),
-            timings: Timings {
-                decode: clip.decode_time,
-                features,
-                inference,
-            },
+            timings,
         })
     }
 
@@ -681,23 +745,37 @@ impl Recognizer {
     }
 
     /// Per-window predictions over a decoded clip (see [`Self::predict_timeline`]).
+    ///
+    /// Speech or not per window: the voice-activity detector runs once over the whole clip
+    /// (its noise floor and loudest frame are the recording's), and a window holds speech when
+    /// the speech frames centred in it total at least
+    /// [`min_clip_speech_ms`](VadConfig::min_clip_speech_ms) (250 ms by default). Only windows
+    /// with speech are classified; the others have no label.
     pub fn timeline_clip(&mut self, clip: &Clip) -> Result<Timeline, Error> {
         let rate = f64::from(clip.sample_rate.max(1));
         let (window, hop) = self.timeline.in_samples(clip.sample_rate)?;
-        let mut timings = Timings {
-            decode: clip.decode_time,
-            ..Timings::default()
-        };
+        let (decision, mut timings) = self.detect_speech_timed(clip)?;
         let mut windows = Vec::new();
         for span in window_spans(clip.samples.len(), window, hop) {
-            let (probabilities, features, inference) =
-                self.classify(&clip.name, &clip.samples[span.clone()])?;
-            timings.features += features;
-            timings.inference += inference;
+            let (speech, speech_seconds) = self
+                .speech
+                .in_span(&decision, &span, clip.sample_rate)
+                .map_err(|source| Error::Vad {
+                    input: clip.name.clone(),
+                    source,
+                })?;
+            let probabilities = self.classify_speech(
+                speech,
+                &clip.name,
+                &clip.samples[span.clone()],
+                &mut timings,
+            )?;
             windows.push(TimelineWindow {
                 start: span.start as f64 / rate,
                 end: span.end as f64 / rate,
-                label: probabilities.top().0.clone(),
+                speech,
+                speech_seconds,
+                label: probabilities.as_ref().map(|p| p.top().0.clone()),
                 probabilities,
             });
         }
@@ -708,6 +786,36 @@ impl Recognizer {
             windows,
             timings,
         })
+    }
+
+    /// [`Self::detect_speech`] with the timings so far (the clip's decoding and the detector).
+    fn detect_speech_timed(&mut self, clip: &Clip) -> Result<(VadDecision, Timings), Error> {
+        let start = Instant::now();
+        let decision = self.detect_speech(clip)?;
+        let timings = Timings {
+            decode: clip.decode_time,
+            vad: start.elapsed(),
+            ..Timings::default()
+        };
+        Ok((decision, timings))
+    }
+
+    /// [`Self::classify`] when `speech`, adding its times to `timings`; `None` (the model not
+    /// run) without speech.
+    fn classify_speech(
+        &mut self,
+        speech: bool,
+        input: &str,
+        samples: &[f32],
+        timings: &mut Timings,
+    ) -> Result<Option<Probabilities>, Error> {
+        if !speech {
+            return Ok(None);
+        }
+        let (probabilities, features, inference) = self.classify(input, samples)?;
+        timings.features += features;
+        timings.inference += inference;
+        Ok(Some(probabilities))
     }
 
     /// The model's input for a clip, computed with the model's frontend ([`Self::frontend`]):

@@ -78,22 +78,31 @@ pub fn window_spans(n: usize, window: usize, hop: usize) -> Vec<Range<usize>> {
 }
 
 /// The result for one window of a [`Timeline`].
+///
+/// A window without speech (see [`crate::Recognizer::timeline_clip`]) is not classified:
+/// `label` and `probabilities` are `None`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineWindow {
     /// Start of the window in seconds from the start of the clip.
     pub start: f64,
     /// End of the window in seconds (exclusive).
     pub end: f64,
-    /// The most probable of the model's labels in this window.
-    pub label: Label,
-    /// The probability of each of the model's labels, in its label order; sums to 1.
-    pub probabilities: Probabilities,
+    /// Whether the window holds speech.
+    pub speech: bool,
+    /// Seconds of the window the voice-activity detector judged speech.
+    pub speech_seconds: f64,
+    /// The most probable of the model's labels in this window; `None` without speech.
+    pub label: Option<Label>,
+    /// The probability of each of the model's labels, in its label order, summing to 1;
+    /// `None` without speech.
+    pub probabilities: Option<Probabilities>,
 }
 
 impl TimelineWindow {
-    /// The probability of the window's label.
-    pub fn confidence(&self) -> f32 {
-        self.probabilities.get(&self.label).unwrap_or(0.0)
+    /// The probability of the window's label; `None` without speech.
+    pub fn confidence(&self) -> Option<f32> {
+        let label = self.label.as_ref()?;
+        self.probabilities.as_ref()?.get(label)
     }
 }
 
@@ -113,12 +122,16 @@ pub struct Timeline {
 }
 
 impl Serialize for TimelineWindow {
-    /// `{"start": s, "end": s, "emotion": "calm", "probabilities": {"neutral": p, ... every
-    /// label}}` (`emotion` is the window's label name; probabilities in the model's label order).
+    /// `{"start": s, "end": s, "speech": true, "speech_s": s, "emotion": "calm",
+    /// "probabilities": {"neutral": p, ... every label}}` (`emotion` is the window's label name;
+    /// probabilities in the model's label order). Without speech `"speech": false` and
+    /// `emotion` and `probabilities` are `null`.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("TimelineWindow", 4)?;
+        let mut s = serializer.serialize_struct("TimelineWindow", 6)?;
         s.serialize_field("start", &self.start)?;
         s.serialize_field("end", &self.end)?;
+        s.serialize_field("speech", &self.speech)?;
+        s.serialize_field("speech_s", &self.speech_seconds)?;
         s.serialize_field("emotion", &self.label)?;
         s.serialize_field("probabilities", &self.probabilities)?;
         s.end()

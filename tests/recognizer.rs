@@ -6,8 +6,8 @@ mod common;
 
 use ser::audio::{AudioError, LoadOptions};
 use ser::{
-    Emotion, Error, Label, LabelSet, ModelChoice, Probabilities, Recognizer, SeedModel,
-    TimelineConfig,
+    Emotion, Error, Label, LabelSet, ModelChoice, Prediction, Probabilities, Recognizer, SeedModel,
+    TimelineConfig, TimelineWindow,
 };
 
 use common::{fixture, max_abs_diff};
@@ -15,6 +15,26 @@ use common::{fixture, max_abs_diff};
 const NEUTRAL: &str = "ravdess/03-01-01-01-01-01-01.wav"; // 158558 frames at 48 kHz
 const HAPPY: &str = "ravdess/03-01-03-01-01-02-01.wav";
 const SURPRISED: &str = "ravdess/03-01-08-01-01-01-01.wav";
+
+/// A prediction's probabilities; every committed fixture is speech, so they are there.
+fn probs(p: &Prediction) -> &Probabilities {
+    assert!(p.speech, "a fixture clip is speech");
+    p.probabilities.as_ref().expect("speech has probabilities")
+}
+
+/// A prediction's label (a fixture: speech).
+fn label(p: &Prediction) -> &Label {
+    p.label.as_ref().expect("speech has a label")
+}
+
+/// A timeline window's probabilities and label (a window of fixture speech).
+fn window_result(w: &TimelineWindow) -> (&Probabilities, &Label) {
+    assert!(w.speech, "{}..{} s is speech", w.start, w.end);
+    (
+        w.probabilities.as_ref().expect("speech has probabilities"),
+        w.label.as_ref().expect("speech has a label"),
+    )
+}
 
 /// Probabilities of the study's eight classes, in their order, that sum to 1.
 fn assert_distribution(p: &Probabilities) {
@@ -33,16 +53,14 @@ fn predict_file_gives_a_distribution_and_its_argmax() {
     let mut r = Recognizer::try_default().unwrap();
     for clip in [NEUTRAL, HAPPY, SURPRISED, "savee/d02.wav", "savee/su02.wav"] {
         let p = r.predict_file(fixture(clip)).unwrap();
-        assert_distribution(&p.probabilities);
+        assert_distribution(probs(&p));
+        assert!(p.speech_seconds > 0.25 && p.speech_seconds <= p.duration + 0.01);
         let best = p.ranked()[0];
-        assert_eq!(best.0, &p.label, "{clip}");
-        assert_eq!(best.1, p.confidence());
-        assert!(p
-            .probabilities
-            .values()
-            .iter()
-            .all(|&x| x <= p.confidence()));
-        assert_eq!(p.emotion(), p.label.emotion());
+        assert_eq!(best.0, label(&p), "{clip}");
+        assert_eq!(Some(best.1), p.confidence());
+        let confidence = p.confidence().unwrap();
+        assert!(probs(&p).values().iter().all(|&x| x <= confidence));
+        assert_eq!(p.emotion(), label(&p).emotion());
         assert!(
             p.duration > 3.0 && p.duration < 5.0,
             "{clip}: {} s",
@@ -81,12 +99,7 @@ fn file_bytes_and_samples_agree() {
     assert_eq!(native.sample_rate, 48000);
     let resampled = r.predict_samples(&native.samples, 48000).unwrap();
     assert_eq!(resampled.label, from_file.label);
-    assert!(
-        max_abs_diff(
-            resampled.probabilities.values(),
-            from_file.probabilities.values()
-        ) < 1e-2
-    );
+    assert!(max_abs_diff(probs(&resampled).values(), probs(&from_file).values()) < 1e-2);
 }
 
 #[test]
@@ -107,7 +120,7 @@ fn lossy_formats_decode_and_stay_close() {
         let p = r
             .predict_file(fixture(&format!("formats/03-01-01-01-01-01-01.{f}")))
             .unwrap();
-        assert_distribution(&p.probabilities);
+        assert_distribution(probs(&p));
         assert!(
             (p.duration - wav.duration).abs() < 0.05,
             "{f}: {} s",
@@ -193,8 +206,9 @@ fn timeline_windows_follow_the_config() {
     for (w, span) in t.windows.iter().zip(&spans) {
         assert!((w.start - span.start as f64 / sr as f64).abs() < 1e-9);
         assert!((w.end - w.start - 3.0).abs() < 1e-9);
-        assert_distribution(&w.probabilities);
-        assert_eq!(w.label, argmax(&w.probabilities));
+        let (p, label) = window_result(w);
+        assert_distribution(p);
+        assert_eq!(label, &argmax(p));
     }
     assert!((t.windows.last().unwrap().end - n as f64 / sr as f64).abs() < 1e-9);
     assert!((t.duration - n as f64 / sr as f64).abs() < 1e-9);
@@ -245,7 +259,7 @@ fn every_builtin_model_loads_and_predicts() {
         let mut r = Recognizer::from_choice(&choice).unwrap();
         assert_eq!(r.model(), &choice);
         let p = r.predict_file(fixture(HAPPY)).unwrap();
-        assert_distribution(&p.probabilities);
+        assert_distribution(probs(&p));
     }
     let r = Recognizer::seed(SeedModel::B).unwrap();
     assert_eq!(r.model().to_string(), "seed-b");
@@ -271,7 +285,8 @@ fn prediction_json_lists_all_eight_probabilities_in_order() {
         last = at;
     }
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["emotion"], p.label.name());
+    assert_eq!(v["speech"], true);
+    assert_eq!(v["emotion"], label(&p).name());
     assert_eq!(v["labels"], serde_json::json!(names));
     for e in Emotion::STUDY {
         let q = v["probabilities"][e.name()].as_f64().unwrap();
@@ -310,18 +325,15 @@ fn a_model_with_its_own_three_labels_predicts_through_the_facade() {
     assert_eq!(r.labels(), &expected);
     let p = r.predict_file(fixture(HAPPY)).unwrap();
     assert_eq!(p.labels(), &expected);
-    assert_eq!(p.probabilities.values().len(), 3);
-    let sum: f32 = p.probabilities.values().iter().sum();
+    assert_eq!(probs(&p).values().len(), 3);
+    let sum: f32 = probs(&p).values().iter().sum();
     assert!((sum - 1.0).abs() < 1e-4, "sum {sum}");
-    assert!(expected.contains(&p.label));
+    assert!(expected.contains(label(&p)));
     assert_eq!(p.ranked().len(), 3);
-    assert_eq!(p.ranked()[0], (&p.label, p.confidence()));
+    assert_eq!(p.ranked()[0], (label(&p), p.confidence().unwrap()));
     assert_eq!(p.probability(&Label::from(Emotion::Happy)), None);
     let frustrated = Label::parse("frustrated").unwrap();
-    assert_eq!(
-        p.probability(&frustrated),
-        Some(p.probabilities.values()[0])
-    );
+    assert_eq!(p.probability(&frustrated), Some(probs(&p).values()[0]));
 
     let v = serde_json::to_value(&p).unwrap();
     assert_eq!(
@@ -330,15 +342,16 @@ fn a_model_with_its_own_three_labels_predicts_through_the_facade() {
     );
     let keys: Vec<&String> = v["probabilities"].as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 3);
-    assert_eq!(v["emotion"], p.label.name());
+    assert_eq!(v["emotion"], label(&p).name());
 
     // Timelines carry the same labels, one probability per label per window.
     let clip = r.load_file(fixture(NEUTRAL)).unwrap();
     let t = r.timeline_clip(&clip).unwrap();
     assert_eq!(*t.labels, expected);
     for w in &t.windows {
-        assert_eq!(w.probabilities.labels(), &expected);
-        assert_eq!(w.label, argmax(&w.probabilities));
+        let (p, label) = window_result(w);
+        assert_eq!(p.labels(), &expected);
+        assert_eq!(label, &argmax(p));
     }
     let tv = serde_json::to_value(&t).unwrap();
     assert_eq!(tv["labels"], v["labels"]);

@@ -7,7 +7,7 @@ const FALLBACK_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", 
 const TIMELINE_MIN_SECONDS = 4;
 
 const $ = (id) => document.getElementById(id);
-const state = { blob: null, name: null, recorder: null, models: [] };
+const state = { blob: null, name: null, recorder: null, models: [], stopAt: null };
 
 // The model's labels in its order: the answer's `labels` (any number, any names), else the keys
 // of its probabilities.
@@ -199,13 +199,24 @@ function showError(message) {
 
 function showResult(body) {
   const labels = labelsOf(body);
-  $("emotion").textContent = body.emotion;
-  $("emotion").style.color = color(body.emotion, labels);
-  $("confidence").textContent = percent(body.confidence) + " confident · " + body.duration_s.toFixed(1) + " s · " + body.model;
+  // Silence and non-speech are not emotions: the server says `"speech": false, "emotion": null`.
+  const speech = body.speech !== false && body.emotion != null;
+  $("result").dataset.speech = String(speech);
+  $("emotion").classList.toggle("none", !speech);
+  if (speech) {
+    $("emotion").textContent = body.emotion;
+    $("emotion").style.color = color(body.emotion, labels);
+    $("confidence").textContent = percent(body.confidence) + " confident · " + body.duration_s.toFixed(1) + " s · " + body.model;
+  } else {
+    $("emotion").textContent = "No speech";
+    $("emotion").style.color = "var(--muted)";
+    $("confidence").textContent = "silence or steady noise, no emotion to tell · " + body.duration_s.toFixed(1) + " s · " + body.model;
+  }
 
   const bars = $("bars");
   bars.innerHTML = "";
-  for (const e of labels) {
+  bars.hidden = !speech;
+  for (const e of speech ? labels : []) {
     const p = body.probabilities[e];
     const label = document.createElement("span");
     label.className = "bar-label" + (e === body.emotion ? " top" : "");
@@ -225,48 +236,137 @@ function showResult(body) {
   }
 
   const t = body.timings_ms;
-  $("timings").textContent = "decode " + t.decode.toFixed(1) + " ms · features " + t.features.toFixed(1) +
-    " ms · model " + t.inference.toFixed(1) + " ms";
+  $("timings").textContent = "decode " + t.decode.toFixed(1) + " ms · speech detection " + (t.vad || 0).toFixed(1) +
+    " ms · features " + t.features.toFixed(1) + " ms · model " + t.inference.toFixed(1) + " ms";
 
   const long = body.timeline && body.duration_s > TIMELINE_MIN_SECONDS && body.timeline.windows.length > 1;
   $("timeline-box").hidden = !long;
-  if (long) drawTimeline(body.timeline, labels);
+  if (long) drawTimeline(body.timeline, labels, body.duration_s);
   $("result").hidden = false;
 }
 
-// Line chart of each label's probability per window (x: window centre in seconds).
-function drawTimeline(timeline, labels) {
-  const W = 700, H = 240, left = 38, right = 12, top = 12, bottom = 30;
+// ---------------------------------------------------------------------------------------------
+// The timeline band: one segment per window, coloured by the window's most likely emotion, blank
+// where the window holds no speech. Windows overlap (3 s every 1 s), so each segment covers the
+// stretch nearest to its window's centre (halfway to the neighbouring centres); hovering shows
+// the window's probabilities, a click plays the whole window.
+
+function drawTimeline(timeline, labels, duration) {
   const windows = timeline.windows;
-  const t0 = 0;
-  const t1 = Math.max(...windows.map((w) => w.end));
-  const x = (t) => left + (W - left - right) * (t - t0) / (t1 - t0);
-  const y = (p) => top + (H - top - bottom) * (1 - p);
-  const svg = [];
-  svg.push('<svg viewBox="0 0 ' + W + " " + H + '" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Emotion probabilities over time">');
-  for (const p of [0, 0.25, 0.5, 0.75, 1]) {
-    svg.push('<line x1="' + left + '" x2="' + (W - right) + '" y1="' + y(p) + '" y2="' + y(p) + '" stroke="#e3e6ec"/>');
-    svg.push('<text x="' + (left - 6) + '" y="' + (y(p) + 4) + '" font-size="11" text-anchor="end" fill="#667085">' + (100 * p) + "%</text>");
+  const total = Math.max(duration, ...windows.map((w) => w.end));
+  const centres = windows.map((w) => (w.start + w.end) / 2);
+  const pct = (t) => (100 * t / total).toFixed(3) + "%";
+  const box = $("timeline");
+  box.innerHTML = "";
+  const band = document.createElement("div");
+  band.className = "band";
+  band.setAttribute("role", "group");
+  band.setAttribute("aria-label", "Emotion over time");
+  windows.forEach((w, i) => {
+    const from = i === 0 ? 0 : (centres[i - 1] + centres[i]) / 2;
+    const to = i === windows.length - 1 ? total : (centres[i] + centres[i + 1]) / 2;
+    const speech = w.speech !== false && w.emotion != null;
+    const seg = document.createElement("div");
+    seg.className = "segment" + (speech ? "" : " no-speech");
+    seg.style.left = pct(from);
+    seg.style.width = pct(Math.max(0, to - from));
+    if (speech) seg.style.background = color(w.emotion, labels);
+    seg.dataset.index = String(i);
+    seg.dataset.speech = String(speech);
+    seg.dataset.emotion = speech ? w.emotion : "";
+    seg.dataset.start = String(w.start);
+    seg.dataset.end = String(w.end);
+    seg.tabIndex = 0;
+    seg.setAttribute("role", "button");
+    const span = w.start.toFixed(1) + "–" + w.end.toFixed(1) + " s";
+    seg.setAttribute("aria-label", span + ": " + (speech ? w.emotion + " " + percent(w.probabilities[w.emotion]) : "no speech") + "; play");
+    const show = () => showTooltip(seg, w, labels, speech, span);
+    seg.addEventListener("mouseenter", show);
+    seg.addEventListener("focus", show);
+    seg.addEventListener("mouseleave", hideTooltip);
+    seg.addEventListener("blur", hideTooltip);
+    seg.addEventListener("click", () => playStretch(w.start, w.end, seg));
+    seg.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        playStretch(w.start, w.end, seg);
+      }
+    });
+    band.appendChild(seg);
+  });
+  const axis = document.createElement("div");
+  axis.className = "band-axis";
+  const step = total > 60 ? 10 : total > 30 ? 5 : total > 12 ? 2 : 1;
+  for (let s = 0; s <= total + 1e-9; s += step) {
+    const tick = document.createElement("span");
+    tick.style.left = pct(s);
+    tick.textContent = s + " s";
+    axis.appendChild(tick);
   }
-  const step = t1 > 30 ? 10 : t1 > 12 ? 2 : 1;
-  for (let s = 0; s <= t1 + 1e-9; s += step) {
-    svg.push('<text x="' + x(s) + '" y="' + (H - 10) + '" font-size="11" text-anchor="middle" fill="#667085">' + s + " s</text>");
-  }
-  // A dot on the most likely emotion of each window.
-  for (const w of windows) {
-    const c = (w.start + w.end) / 2;
-    svg.push('<circle cx="' + x(c) + '" cy="' + y(w.probabilities[w.emotion]) + '" r="4" fill="' + color(w.emotion, labels) + '"><title>' +
-      w.start.toFixed(1) + "–" + w.end.toFixed(1) + " s: " + escapeHtml(w.emotion) + "</title></circle>");
-  }
-  for (const e of labels) {
-    const points = windows.map((w) => x((w.start + w.end) / 2).toFixed(1) + "," + y(w.probabilities[e]).toFixed(1));
-    svg.push('<polyline fill="none" stroke-width="2" stroke="' + color(e, labels) + '" points="' + points.join(" ") + '"/>');
-  }
-  svg.push("</svg>");
-  $("timeline").innerHTML = svg.join("");
+  const tooltip = document.createElement("div");
+  tooltip.id = "band-tooltip";
+  tooltip.className = "band-tooltip";
+  tooltip.hidden = true;
+  tooltip.setAttribute("role", "tooltip");
+  box.append(band, axis, tooltip);
+
+  const silent = windows.filter((w) => w.speech === false).length;
   $("timeline-caption").textContent = windows.length + " windows of " + timeline.window_s + " s, every " +
-    timeline.hop_s + " s; dots mark each window's most likely emotion.";
-  $("timeline-legend").innerHTML = labels.map((e) => '<span><i style="background:' + color(e, labels) + '"></i>' + escapeHtml(e) + "</span>").join("");
+    timeline.hop_s + " s, coloured by each window's most likely emotion" +
+    (silent ? "; blank: no speech (" + silent + ")" : "") + ". Hover for the probabilities, click to play.";
+  const swatches = labels.map((e) => '<span><i style="background:' + color(e, labels) + '"></i>' + escapeHtml(e) + "</span>");
+  swatches.push('<span class="no-speech-key"><i class="no-speech"></i>no speech</span>');
+  $("timeline-legend").innerHTML = swatches.join("");
 }
+
+function showTooltip(seg, w, labels, speech, span) {
+  const tip = $("band-tooltip");
+  if (!tip) return;
+  let html = "<strong>" + escapeHtml(span) + "</strong>";
+  if (speech) {
+    const ranked = labels.map((e) => [e, w.probabilities[e]]).sort((a, b) => b[1] - a[1]);
+    html += '<table>' + ranked.map(([e, p]) => '<tr' + (e === w.emotion ? ' class="top"' : "") + '><td><i style="background:' +
+      color(e, labels) + '"></i>' + escapeHtml(e) + "</td><td>" + percent(p) + "</td></tr>").join("") + "</table>";
+  } else {
+    html += "<div>no speech</div>";
+  }
+  tip.innerHTML = html;
+  tip.hidden = false;
+  // Centre above the segment, kept inside the box.
+  const box = $("timeline").getBoundingClientRect();
+  const r = seg.getBoundingClientRect();
+  const width = tip.offsetWidth;
+  const left = Math.min(Math.max(0, r.left - box.left + r.width / 2 - width / 2), box.width - width);
+  tip.style.left = left + "px";
+  tip.style.top = (r.bottom - box.top + 6) + "px";
+}
+
+function hideTooltip() {
+  const tip = $("band-tooltip");
+  if (tip) tip.hidden = true;
+}
+
+// Plays `start`..`end` seconds of the chosen audio in the page's player, then pauses.
+function playStretch(start, end, seg) {
+  const player = $("player");
+  document.querySelectorAll(".segment.playing").forEach((el) => el.classList.remove("playing"));
+  seg.classList.add("playing");
+  state.stopAt = end;
+  player.currentTime = start;
+  const played = player.play();
+  if (played && played.catch) played.catch(() => { state.stopAt = null; });
+}
+
+$("player").addEventListener("timeupdate", () => {
+  const player = $("player");
+  if (state.stopAt != null && player.currentTime >= state.stopAt) {
+    state.stopAt = null;
+    player.pause();
+  }
+});
+$("player").addEventListener("pause", () => {
+  state.stopAt = null;
+  document.querySelectorAll(".segment.playing").forEach((el) => el.classList.remove("playing"));
+});
 
 loadModels();

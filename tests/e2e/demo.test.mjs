@@ -8,11 +8,15 @@
 //  1. a bundled clip uploaded through the file input and predicted with the default model shows
 //     the emotion the library (the `predict` example) gives for that clip, with 8 bars;
 //  2. the same with a seed model picked in the model menu;
-//  3. a long recording (bundled clips joined, > 4 s) shows the timeline chart (screenshot);
-//  4. a text file shows the "not an audio file" message (HTTP 415);
-//  5. a damaged WAV shows the could-not-be-analysed message (HTTP 422);
-//  6. a file over the upload limit shows the size message (HTTP 413);
-//  7. recording from a (fake) microphone gives a WAV that the server classifies.
+//  3. a long recording (bundled clips joined, > 4 s) shows the timeline band: one segment per
+//     window coloured by the library's per-window emotion, probabilities on hover, a click
+//     plays that stretch (screenshot);
+//  4. a silent upload reports no speech: no emotion, no bars, a band of blank segments;
+//  5. a text file shows the "not an audio file" message (HTTP 415);
+//  6. a damaged WAV shows the could-not-be-analysed message (HTTP 422);
+//  7. a file over the upload limit shows the size message (HTTP 413);
+//  8. recording from a (fake) microphone gives a WAV that the server answers (an emotion, or
+//     no speech for the fake device's beeps).
 
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -21,6 +25,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { silentWav, wavHeader } from "./wav.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DEMO_BIN = process.env.DEMO_BIN || path.join(ROOT, "target/release/examples/demo");
@@ -53,9 +58,32 @@ async function check(name, fn) {
 }
 
 /** The library's answer for a clip, through the `predict` example (one JSON line per file). */
-function libraryPrediction(file, model = "default") {
-  const out = execFileSync(PREDICT_BIN, ["--model", model, "--json", file], { encoding: "utf8" });
+function libraryPrediction(file, model = "default", ...extra) {
+  const out = execFileSync(PREDICT_BIN, ["--model", model, "--json", ...extra, file], { encoding: "utf8" });
   return JSON.parse(out.trim().split("\n")[0]);
+}
+
+/** The number of timeline windows over `frames` at `rate`: 3 s every 1 s at the model's
+ * 22050 Hz, plus one aligned to the end when the last regular window stops short of it. */
+function windowCount(frames, rate) {
+  const n = Math.ceil((frames * 22050) / rate);
+  const [w, h] = [3 * 22050, 22050];
+  return n <= w ? 1 : Math.floor((n - w) / h) + 1 + ((n - w) % h === 0 ? 0 : 1);
+}
+
+/** The band's segments as shown. */
+async function bandSegments(page) {
+  await page.waitForSelector("#timeline .band", { state: "visible" });
+  return page.$$eval("#timeline .band .segment", (els) =>
+    els.map((el) => ({
+      speech: el.dataset.speech === "true",
+      emotion: el.dataset.emotion,
+      start: parseFloat(el.dataset.start),
+      end: parseFloat(el.dataset.end),
+      background: getComputedStyle(el).backgroundColor,
+      width: el.getBoundingClientRect().width,
+    })),
+  );
 }
 
 /** Parses a PCM WAV (any extra chunks) into its format and data bytes. */
@@ -86,20 +114,7 @@ function joinWavs(files, out) {
   const { channels, rate, bits } = parts[0];
   for (const p of parts) assert.deepEqual([p.channels, p.rate, p.bits], [channels, rate, bits]);
   const pcm = Buffer.concat(parts.map((p) => p.pcm));
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write("WAVEfmt ", 8, "ascii");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(channels, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE((rate * channels * bits) / 8, 28);
-  header.writeUInt16LE((channels * bits) / 8, 32);
-  header.writeUInt16LE(bits, 34);
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(pcm.length, 40);
-  fs.writeFileSync(out, Buffer.concat([header, pcm]));
+  fs.writeFileSync(out, Buffer.concat([wavHeader(channels, rate, bits, pcm.length), pcm]));
   return { frames: pcm.length / (channels * (bits / 8)), rate };
 }
 
@@ -203,27 +218,92 @@ try {
     await page.selectOption("#model-select", "default");
   });
 
-  await check("a long recording shows the timeline chart", async () => {
+  await check("a long recording shows the timeline band", async () => {
     const long = path.join(tmp, "three-sentences.wav");
     const { frames, rate } = joinWavs(LONG_PARTS, long);
     const seconds = frames / rate;
     assert.ok(seconds > 4);
-    const expected = libraryPrediction(long);
+    const expected = libraryPrediction(long, "default", "--timeline");
     assert.equal(await uploadAndPredict(page, long), 200);
     const shown = await shownResult(page);
     assert.equal(shown.emotion, expected.emotion);
-    await page.waitForSelector("#timeline svg", { state: "visible" });
-    const dots = await page.$$eval("#timeline svg circle", (els) => els.length);
-    // 3 s windows every 1 s at the model's 22050 Hz, plus one aligned to the end when the
-    // last regular window stops short of it.
-    const n = Math.ceil((frames * 22050) / rate);
-    const [w, h] = [3 * 22050, 22050];
-    const windows = Math.floor((n - w) / h) + 1 + ((n - w) % h === 0 ? 0 : 1);
-    assert.equal(dots, windows, `windows over ${seconds.toFixed(2)} s`);
+    const segments = await bandSegments(page);
+    const windows = windowCount(frames, rate);
+    assert.equal(segments.length, windows, `windows over ${seconds.toFixed(2)} s`);
+    assert.equal(expected.timeline.windows.length, windows);
+    // One segment per window, in order, coloured by the library's per-window emotion; the
+    // segments tile the band (no overlap, no gap).
+    const bandWidth = await page.$eval("#timeline .band", (el) => el.clientWidth);
+    const total = segments.reduce((a, s) => a + s.width, 0);
+    assert.ok(Math.abs(total - bandWidth) < 2, `segments ${total} px of ${bandWidth} px`);
+    segments.forEach((s, i) => {
+      const w = expected.timeline.windows[i];
+      assert.equal(s.speech, w.speech, `window ${i}`);
+      assert.equal(s.emotion, w.speech ? w.emotion : "", `window ${i}`);
+      assert.ok(Math.abs(s.start - w.start) < 1e-6 && Math.abs(s.end - w.end) < 1e-6, `window ${i}`);
+    });
+    assert.ok(segments.some((s) => s.speech), "three sentences hold speech");
+    const colours = new Set(segments.filter((s) => s.speech).map((s) => s.emotion + " " + s.background));
+    assert.equal(colours.size, new Set(segments.filter((s) => s.speech).map((s) => s.emotion)).size, "one colour per emotion");
+    const legend = await page.$$eval("#timeline-legend span", (els) => els.map((e) => e.textContent));
+    assert.deepEqual(legend, [...EMOTIONS, "no speech"]);
+
+    // Hover: the window's probabilities.
+    const i = segments.findIndex((s) => s.speech);
+    const seg = page.locator("#timeline .segment").nth(i);
+    await seg.hover();
+    await page.waitForSelector("#band-tooltip", { state: "visible" });
+    const tip = await page.textContent("#band-tooltip");
+    const w = expected.timeline.windows[i];
+    assert.match(tip, new RegExp(w.emotion));
+    assert.match(tip, new RegExp((100 * w.probabilities[w.emotion]).toFixed(1).replace(".", "\\.") + " %"));
+    assert.equal(await page.$$eval("#band-tooltip tr", (els) => els.length), EMOTIONS.length);
     if (SCREENSHOT) {
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       console.log(`     screenshot: ${SCREENSHOT}`);
     }
+
+    // Click: the player jumps to the window's start and plays until its end.
+    const j = segments.length - 1;
+    await page.locator("#timeline .segment").nth(j).click();
+    await page.waitForFunction(
+      ([start, end]) => {
+        const t = document.querySelector("#player").currentTime;
+        return t >= start - 0.05 && t <= end + 0.3;
+      },
+      [segments[j].start, segments[j].end],
+    );
+    assert.ok(await page.$eval("#timeline .segment:last-child", (el) => el.classList.contains("playing")));
+  });
+
+  await check("a silent upload reports no speech: no emotion, no bars, a blank band", async () => {
+    const silent = path.join(tmp, "silence.wav");
+    silentWav(silent, 5.5);
+    const expected = libraryPrediction(silent, "default", "--timeline");
+    assert.equal(expected.speech, false);
+    assert.equal(expected.emotion, null);
+    // The API answers 200 with "speech": false, "emotion": null (not an error).
+    const response = await fetch(url + "api/predict?timeline=1&name=silence.wav", {
+      method: "POST",
+      body: fs.readFileSync(silent),
+    });
+    assert.equal(response.status, 200);
+    const answer = await response.json();
+    assert.equal(answer.speech, false);
+    assert.equal(answer.emotion, null);
+    assert.equal(answer.timeline.windows.length, windowCount(5.5 * 22050, 22050));
+    assert.equal(await uploadAndPredict(page, silent), 200);
+    const shown = await shownResult(page);
+    assert.equal(shown.emotion, "No speech");
+    assert.equal(shown.bars.length, 0);
+    assert.ok(!(await page.isVisible("#bars")));
+    assert.equal(await page.getAttribute("#result", "data-speech"), "false");
+    const segments = await bandSegments(page);
+    assert.equal(segments.length, windowCount(5.5 * 22050, 22050));
+    assert.ok(segments.every((s) => !s.speech && s.emotion === ""), JSON.stringify(segments));
+    await page.locator("#timeline .segment").first().hover();
+    await page.waitForSelector("#band-tooltip", { state: "visible" });
+    assert.match(await page.textContent("#band-tooltip"), /no speech/);
   });
 
   await check("a text file shows the not-audio message (HTTP 415)", async () => {
@@ -248,7 +328,7 @@ try {
     assert.match(await page.textContent("#error"), /too large/);
   });
 
-  await check("recording from the microphone gives a WAV the server classifies", async () => {
+  await check("recording from the microphone gives a WAV the server answers", async () => {
     await page.click("#record-button");
     await page.waitForFunction(() => document.querySelector("#record-status").textContent.startsWith("Recording"));
     await page.waitForTimeout(1500);
@@ -262,8 +342,14 @@ try {
     const answer = await response.json();
     assert.ok(answer.duration_s > 1 && answer.duration_s < 5, `recorded ${answer.duration_s} s`);
     const shown = await shownResult(page);
-    assert.ok(EMOTIONS.includes(shown.emotion), shown.emotion);
-    assert.equal(shown.emotion, answer.emotion);
+    if (answer.speech) {
+      assert.ok(EMOTIONS.includes(shown.emotion), shown.emotion);
+      assert.equal(shown.emotion, answer.emotion);
+    } else {
+      // Chromium's fake microphone beeps: short steady tones are not speech.
+      assert.equal(answer.emotion, null);
+      assert.equal(shown.emotion, "No speech");
+    }
   });
 } finally {
   await browser.close();

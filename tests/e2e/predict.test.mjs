@@ -3,9 +3,11 @@
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import { silentWav } from "./wav.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PREDICT_BIN = process.env.PREDICT_BIN || path.join(ROOT, "target/release/examples/predict");
@@ -65,6 +67,7 @@ check("--json: one object per file with all eight probabilities", () => {
     assert.ok(Math.abs(sum - 1) < 1e-4, `sum ${sum}`);
     const best = EMOTIONS.reduce((a, b) => (l.probabilities[b] > l.probabilities[a] ? b : a));
     assert.equal(l.emotion, best);
+    assert.equal(l.speech, true);
     assert.equal(l.timeline, undefined);
   }
 });
@@ -78,6 +81,43 @@ check("--timeline adds per-window probabilities", () => {
   assert.equal(l.timeline.windows.length, 2); // 3.47 s: 0-3 s and the end-aligned 0.47-3.47 s
   assert.equal(l.timeline.windows[0].start, 0);
   assert.ok(Math.abs(l.timeline.windows[1].end - l.duration_s) < 1e-6);
+  for (const w of l.timeline.windows) {
+    assert.equal(w.speech, true);
+    assert.ok(EMOTIONS.includes(w.emotion), w.emotion);
+  }
+});
+
+check("a file without speech says so: no emotion, exit 0", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ser-predict-"));
+  try {
+    // 6 s of digital silence at 16 kHz.
+    const file = path.join(dir, "silence.wav");
+    silentWav(file, 6, 16000);
+
+    const json = predict("--json", "--timeline", file);
+    assert.equal(json.code, 0, json.err);
+    const [l] = jsonLines(json.out);
+    assert.equal(l.speech, false);
+    assert.equal(l.emotion, null);
+    assert.equal(l.confidence, null);
+    assert.equal(l.probabilities, null);
+    assert.deepEqual(l.labels, EMOTIONS);
+    assert.ok(Math.abs(l.duration_s - 6) < 1e-3, l.duration_s);
+    assert.equal(l.timeline.windows.length, 4);
+    for (const w of l.timeline.windows) {
+      assert.equal(w.speech, false);
+      assert.equal(w.emotion, null);
+      assert.equal(w.probabilities, null);
+    }
+
+    const table = predict(file, "tests/data/savee/d02.wav");
+    assert.equal(table.code, 0, table.err);
+    assert.match(table.out, /silence\.wav\s+no speech\n/);
+    assert.match(table.out, /tests\/data\/savee\/d02\.wav\s+\w+\s+\d/);
+    assert.match(table.out, /2 classified, 0 failed, 1 without speech/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 check("directories are searched recursively; bad files get an error line; exit 1", () => {

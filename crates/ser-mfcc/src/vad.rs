@@ -492,13 +492,6 @@ impl Vad {
             }
         }
         for span in speech_spans(&mask) {
-            if std::env::var_os("VAD_DEBUG").is_some() {
-                eprintln!(
-                    "VADRUN {} {:.2}",
-                    span.len(),
-                    spread(&energy_db[span.clone()])
-                );
-            }
             let short = (span.len() as f64) * hop_ms < c.min_run_ms;
             if short || spread(&energy_db[span.clone()]) < c.min_run_spread_db {
                 mask[span].iter_mut().for_each(|m| *m = false);
