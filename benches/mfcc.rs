@@ -2,7 +2,9 @@
 //! planned extractor reused, `compute_into` a reused output, single thread) and `fft/3s`
 //! (only the STFT power spectrum of the same 3 s, for the "close to FFT cost" comparison), and
 //! `logmel/3s`: the 64-band log-mel spectrogram (`LogMelConfig::default()`: 16 kHz, 25 ms
-//! window, 10 ms hop) of the same signal made at 16 kHz, `compute_into` a reused output.
+//! window, 10 ms hop) of the same signal made at 16 kHz, `compute_into` a reused output;
+//! `speech_stats/3s` (the 295 per-clip statistics of `SpeechStatsConfig::default()`),
+//! `speech_stats/vad_3s` and `speech_stats/pitch_3s` (its VAD and YIN parts) on that signal.
 //!
 //! The signal is synthetic and deterministic; `tools/golden/bench_librosa.py` builds the same
 //! samples for the librosa side of docs/PERFORMANCE.md.
@@ -12,7 +14,10 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::Array2;
-use ser::mfcc::{LogMel, LogMelConfig, Mfcc, MfccConfig, Stft};
+use ser::mfcc::{
+    LogMel, LogMelConfig, Mfcc, MfccConfig, Pitch, PitchConfig, SpeechStats, SpeechStatsConfig,
+    Stft, Vad, VadConfig,
+};
 
 const SR: usize = 22050;
 
@@ -81,6 +86,24 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("logmel");
     group.bench_function("3s", |b| {
         b.iter(|| log_mel.compute_into(black_box(&x), &mut out).unwrap());
+    });
+    group.finish();
+
+    // The per-clip speech statistics (log-mel, MFCC, deltas, VAD, YIN pitch, energy) and
+    // their parts that cost most: the VAD and the pitch tracker.
+    let mut group = c.benchmark_group("speech_stats");
+    let mut stats = SpeechStats::new(SpeechStatsConfig::default()).unwrap();
+    group.bench_function("3s", |b| {
+        b.iter(|| stats.compute(black_box(&x)).unwrap());
+    });
+    let mut vad = Vad::new(VadConfig::default()).unwrap();
+    group.bench_function("vad_3s", |b| {
+        b.iter(|| vad.decide(black_box(&x), 16000).unwrap());
+    });
+    let mut pitch = Pitch::new(PitchConfig::default(), 16000).unwrap();
+    let frames: Vec<usize> = (0..300).collect();
+    group.bench_function("pitch_3s", |b| {
+        b.iter(|| pitch.track(black_box(&x), 160, &frames).unwrap());
     });
     group.finish();
 }

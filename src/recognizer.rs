@@ -455,16 +455,15 @@ impl Recognizer {
         let rate = self.sample_rate();
         let mut rows = Vec::new();
         for &(name, samples) in segments {
-            let speech = self
+            let decision = self
                 .speech
                 .decide(samples, rate)
                 .map_err(|source| Error::Vad {
                     input: name.to_string(),
                     source,
-                })?
-                .speech;
-            if speech {
-                rows.push(self.raw_features(name, samples)?);
+                })?;
+            if decision.speech {
+                rows.push(self.raw_features(name, samples, Some(&decision))?);
             }
         }
         if rows.len() < 2 {
@@ -720,7 +719,7 @@ impl Recognizer {
     pub fn predict_clip(&mut self, clip: &Clip) -> Result<Prediction, Error> {
         let (decision, mut timings) = self.detect_speech_timed(clip)?;
         let probabilities =
-            self.classify_speech(decision.speech, &clip.name, &clip.samples, &mut timings)?;
+            self.classify_speech(&decision, &clip.name, &clip.samples, &mut timings)?;
         Ok(Prediction {
             speech: decision.speech,
             speech_seconds: decision.speech_seconds,
@@ -764,12 +763,16 @@ impl Recognizer {
                     input: clip.name.clone(),
                     source,
                 })?;
-            let probabilities = self.classify_speech(
-                speech,
-                &clip.name,
-                &clip.samples[span.clone()],
-                &mut timings,
-            )?;
+            let probabilities = if speech {
+                Some(self.classify_timed(
+                    &clip.name,
+                    &clip.samples[span.clone()],
+                    None,
+                    &mut timings,
+                )?)
+            } else {
+                None
+            };
             windows.push(TimelineWindow {
                 start: span.start as f64 / rate,
                 end: span.end as f64 / rate,
@@ -800,47 +803,65 @@ impl Recognizer {
         Ok((decision, timings))
     }
 
-    /// [`Self::classify`] when `speech`, adding its times to `timings`; `None` (the model not
-    /// run) without speech.
+    /// [`Self::classify`] when `decision` (over exactly `samples`) found speech, adding its
+    /// times to `timings`; `None` (the model not run) without speech.
     fn classify_speech(
         &mut self,
-        speech: bool,
+        decision: &VadDecision,
         input: &str,
         samples: &[f32],
         timings: &mut Timings,
     ) -> Result<Option<Probabilities>, Error> {
-        if !speech {
+        if !decision.speech {
             return Ok(None);
         }
-        let (probabilities, features, inference) = self.classify(input, samples)?;
+        self.classify_timed(input, samples, Some(decision), timings)
+            .map(Some)
+    }
+
+    /// [`Self::classify`], adding its times to `timings`.
+    fn classify_timed(
+        &mut self,
+        input: &str,
+        samples: &[f32],
+        decision: Option<&VadDecision>,
+        timings: &mut Timings,
+    ) -> Result<Probabilities, Error> {
+        let (probabilities, features, inference) = self.classify(input, samples, decision)?;
         timings.features += features;
         timings.inference += inference;
-        Ok(Some(probabilities))
+        Ok(probabilities)
     }
 
     /// The model's input for a clip, computed with the model's frontend ([`Self::frontend`]):
     /// the mean over time of its MFCCs, `[n_mfcc]` (40) for the study's models, the speech
     /// statistics `[output_dim]` for the statistics models.
     pub fn features(&mut self, clip: &Clip) -> Result<Vec<f32>, Error> {
-        self.raw_features(&clip.name, &clip.samples)
+        self.raw_features(&clip.name, &clip.samples, None)
     }
 
-    fn raw_features(&mut self, input: &str, samples: &[f32]) -> Result<Vec<f32>, Error> {
+    /// The frontend's features of `samples`; `decision` is the speech detector's decision over
+    /// exactly these samples, if made (frontends that select speech frames reuse it).
+    fn raw_features(
+        &mut self,
+        input: &str,
+        samples: &[f32],
+        decision: Option<&VadDecision>,
+    ) -> Result<Vec<f32>, Error> {
         if samples.is_empty() {
             return Err(Error::Empty {
                 input: input.to_string(),
             });
         }
-        Ok(self
-            .frontend
-            .compute(samples)
+        let vad = decision.map(|d| (self.speech.config(), d));
+        let mut out = ndarray::Array2::zeros((0, 0));
+        self.frontend
+            .compute_with_vad_into(samples, vad, &mut out)
             .map_err(|source| Error::Features {
                 input: input.to_string(),
                 source,
-            })?
-            .iter()
-            .copied()
-            .collect())
+            })?;
+        Ok(out.iter().copied().collect())
     }
 
     /// Mean-MFCC features and the model's probabilities (in its label order), with the time of
@@ -849,6 +870,7 @@ impl Recognizer {
         &mut self,
         input: &str,
         samples: &[f32],
+        decision: Option<&VadDecision>,
     ) -> Result<(Probabilities, Duration, Duration), Error> {
         if samples.is_empty() {
             return Err(Error::Empty {
@@ -856,7 +878,7 @@ impl Recognizer {
             });
         }
         let start = Instant::now();
-        let features = self.raw_features(input, samples)?;
+        let features = self.raw_features(input, samples, decision)?;
         let features_time = start.elapsed();
         let start = Instant::now();
         let (model, features) = match (&self.speaker, &self.adapted) {

@@ -10,6 +10,7 @@ use crate::logmel::LogMel;
 use crate::mfcc::Mfcc;
 use crate::sequence::MfccSequence;
 use crate::stats::{SpeechStats, SpeechStatsConfig};
+use crate::vad::{VadConfig, VadDecision};
 
 /// Exactly how a model's input features are computed from mono samples: what a checkpoint
 /// stores so that every consumer rebuilds the frontend the model was trained with.
@@ -201,9 +202,24 @@ impl Frontend {
         samples: &[f32],
         out: &mut Array2<f32>,
     ) -> Result<(), MfccError> {
+        self.compute_with_vad_into(samples, None, out)
+    }
+
+    /// As [`Frontend::compute_into`], passing a VAD decision already made over these samples
+    /// (with its configuration) to the frontends that select speech frames
+    /// ([`SpeechStats::compute_with_vad`]); the others ignore it.
+    ///
+    /// # Errors
+    /// As [`Frontend::compute`].
+    pub fn compute_with_vad_into(
+        &mut self,
+        samples: &[f32],
+        decision: Option<(&VadConfig, &VadDecision)>,
+        out: &mut Array2<f32>,
+    ) -> Result<(), MfccError> {
         let row = match self {
             Self::MeanMfcc(m) => m.compute_mean(samples)?,
-            Self::SpeechStats(m) => m.compute(samples)?,
+            Self::SpeechStats(m) => m.compute_with_vad(samples, decision)?,
             Self::LogMel(m) => return m.compute_into(samples, out),
             Self::MfccSequence(m) => return m.compute_into(samples, out),
         };

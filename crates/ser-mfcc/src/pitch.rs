@@ -87,6 +87,10 @@ pub struct Pitch {
     tau_min: usize,
     tau_max: usize,
     x: Vec<f32>,
+    /// One frame's analysis samples (reused).
+    seg: Vec<f32>,
+    /// The squared difference of each lag `1..=tau_max` (reused).
+    acc: Vec<f32>,
     d: Vec<f32>,
 }
 
@@ -117,6 +121,8 @@ impl Pitch {
             tau_min,
             tau_max,
             x: Vec::new(),
+            seg: Vec::new(),
+            acc: vec![0.0; tau_max],
             d: vec![0.0; tau_max + 2],
         })
     }
@@ -145,20 +151,21 @@ impl Pitch {
     }
 
     fn decimate(&mut self, samples: &[f32]) {
-        let half = self.taps.len() / 2;
+        let taps = self.taps.len();
+        let half = taps / 2;
+        // zero-padded by `half` on both sides (reused buffer)
+        self.seg.clear();
+        self.seg.resize(half, 0.0);
+        self.seg.extend_from_slice(samples);
+        self.seg.resize(samples.len() + 2 * half, 0.0);
         let n = samples.len().div_ceil(self.q);
         self.x.clear();
         self.x.extend((0..n).map(|k| {
             let c = k * self.q;
-            self.taps
+            self.seg[c..c + taps]
                 .iter()
-                .enumerate()
-                .map(|(j, &h)| {
-                    (c + j)
-                        .checked_sub(half)
-                        .and_then(|t| samples.get(t))
-                        .map_or(0.0, |&v| h * v)
-                })
+                .zip(&self.taps)
+                .map(|(v, h)| v * h)
                 .sum::<f32>()
         }));
     }
@@ -166,27 +173,35 @@ impl Pitch {
     /// The refined YIN lag (analysis samples) of the frame centred on analysis sample `c`.
     fn best_lag(&mut self, c: usize) -> f64 {
         let w = self.tau_max;
-        let span = w + self.tau_max;
-        let start = c as isize - (span / 2) as isize;
+        let span = w + self.tau_max + 1;
+        let start = c as isize - ((span - 1) / 2) as isize;
+        self.seg.clear();
         let x = &self.x;
-        let at = |j: usize| -> f32 {
+        self.seg.extend((0..span).map(|j| {
             let t = start + j as isize;
             if t < 0 {
                 0.0
             } else {
                 x.get(t as usize).copied().unwrap_or(0.0)
             }
-        };
-        let seg: Vec<f32> = (0..span + 1).map(at).collect();
+        }));
         // cumulative-mean-normalised difference d'(tau), tau = 1..=tau_max
+        // d(tau) for every lag at once: the inner loop runs over the lags (contiguous samples),
+        // which vectorises.
+        let tau_max = self.tau_max;
+        let acc = &mut self.acc[..tau_max];
+        acc.fill(0.0);
+        for j in 0..w {
+            let aj = self.seg[j];
+            for (d, &v) in acc.iter_mut().zip(&self.seg[j + 1..j + 1 + tau_max]) {
+                let e = aj - v;
+                *d += e * e;
+            }
+        }
         let mut running = 0.0f64;
         self.d[0] = 1.0;
-        for tau in 1..=self.tau_max {
-            let mut acc = 0.0f32;
-            for j in 0..w {
-                let e = seg[j] - seg[j + tau];
-                acc += e * e;
-            }
+        for tau in 1..=tau_max {
+            let acc = self.acc[tau - 1];
             running += f64::from(acc);
             self.d[tau] = if running > 0.0 {
                 (f64::from(acc) * tau as f64 / running) as f32

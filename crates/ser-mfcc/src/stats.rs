@@ -9,7 +9,7 @@ use crate::delta::DeltaFilter;
 use crate::error::{invalid, MfccError};
 use crate::logmel::LogMel;
 use crate::pitch::{Pitch, PitchConfig};
-use crate::vad::{percentile, Vad, VadConfig};
+use crate::vad::{percentile, Vad, VadConfig, VadDecision};
 
 /// Settings of [`SpeechStats`]. In JSON every field is optional (defaults below) and unknown
 /// fields are rejected, so a stored specification never silently loses a setting.
@@ -105,7 +105,7 @@ impl SpeechStatsConfig {
 /// | `2 * n_mfcc` | mean, then standard deviation over frames of each MFCC |
 /// | `2 * n_mfcc` | the same of each MFCC delta |
 /// | `2 * n_mels` | the same of each log-mel band (dB) |
-/// | 4 (with pitch) | mean, std, 10th and 90th percentile of log F0 ([`Pitch`], YIN) |
+/// | 4 (with pitch) | mean, std, 10th and 90th percentile of log F0 ([`Pitch`], YIN, every second kept frame) |
 /// | 2 | mean and std of the frames' log RMS energy (`ln(rms + 1e-6)`, window `win_length`) |
 /// | 1 | seconds of the frames kept (`frames * hop / sample_rate`) |
 ///
@@ -167,14 +167,23 @@ impl SpeechStats {
     }
 
     /// The frames kept for `samples`: the speech mask on the log-mel frame grid (all `true`
-    /// without a VAD or when it finds no speech).
-    fn keep_mask(&mut self, samples: &[f32], frames: usize) -> Result<Vec<bool>, MfccError> {
+    /// without a VAD or when it finds no speech). `known` is a decision already made over
+    /// these samples with this extractor's VAD settings (else the VAD runs).
+    fn keep_mask(
+        &mut self,
+        samples: &[f32],
+        frames: usize,
+        known: Option<&VadDecision>,
+    ) -> Result<Vec<bool>, MfccError> {
         let sr = self.cfg.log_mel.sample_rate;
         let hop_seconds = self.cfg.log_mel.hop_length as f64 / f64::from(sr);
         let Some(vad) = &mut self.vad else {
             return Ok(vec![true; frames]);
         };
-        let decision = vad.decide(samples, sr)?;
+        let decision = match known {
+            Some(d) => d.clone(),
+            None => vad.decide(samples, sr)?,
+        };
         let mask = decision.mask_for(frames, hop_seconds);
         Ok(if mask.iter().any(|&m| m) {
             mask
@@ -190,8 +199,32 @@ impl SpeechStats {
     /// [`MfccError::EmptyInput`], [`MfccError::NonFinite`], [`MfccError::TooLarge`] (as
     /// [`LogMel::compute`]).
     pub fn compute(&mut self, samples: &[f32]) -> Result<Array1<f32>, MfccError> {
+        self.compute_with_vad(samples, None)
+    }
+
+    /// As [`SpeechStats::compute`], reusing `decision` when it is the VAD decision over these
+    /// very samples made with this extractor's VAD settings (e.g. a recogniser's speech check):
+    /// the VAD then does not run twice. A decision with another configuration or frame count
+    /// than this extractor's is ignored (the VAD runs).
+    ///
+    /// # Errors
+    /// As [`SpeechStats::compute`].
+    pub fn compute_with_vad(
+        &mut self,
+        samples: &[f32],
+        decision: Option<(&VadConfig, &VadDecision)>,
+    ) -> Result<Array1<f32>, MfccError> {
+        let sr = self.cfg.log_mel.sample_rate;
+        let known = match (decision, &self.vad) {
+            (Some((cfg, d)), Some(vad))
+                if cfg == vad.config() && d.total_frames == vad.n_frames(samples.len(), sr)? =>
+            {
+                Some(d)
+            }
+            _ => None,
+        };
         let mut mel = std::mem::replace(&mut self.mel, Array2::zeros((0, 0)));
-        let result = self.compute_with(samples, &mut mel);
+        let result = self.compute_with(samples, &mut mel, known);
         self.mel = mel;
         result
     }
@@ -200,10 +233,11 @@ impl SpeechStats {
         &mut self,
         samples: &[f32],
         mel: &mut Array2<f32>,
+        known: Option<&VadDecision>,
     ) -> Result<Array1<f32>, MfccError> {
         self.log_mel.compute_into(samples, mel)?;
         let frames = mel.nrows();
-        let keep = self.keep_mask(samples, frames)?;
+        let keep = self.keep_mask(samples, frames, known)?;
         // MFCCs of every frame (deltas need the neighbours), `[frames, n_mfcc]`.
         let mfcc = mel.dot(&self.dct.t());
         let mut d = Array2::<f32>::zeros((self.cfg.n_mfcc, frames));
@@ -218,8 +252,10 @@ impl SpeechStats {
 
         let hop = self.cfg.log_mel.hop_length;
         if let Some(pitch) = &mut self.pitch {
+            // every second kept frame (20 ms): F0 statistics need no finer grid
+            let pitch_rows: Vec<usize> = rows.iter().copied().step_by(2).collect();
             let logf0: Vec<f32> = pitch
-                .track(samples, hop, &rows)?
+                .track(samples, hop, &pitch_rows)?
                 .iter()
                 .map(|f| f.ln())
                 .collect();
@@ -314,6 +350,22 @@ mod tests {
                 assert!(v.iter().all(|x| x.is_finite()), "{v:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_known_vad_decision_gives_the_same_values() {
+        let x = voiced(16000, 1.5, 180.0);
+        let mut s = SpeechStats::new(SpeechStatsConfig::default()).unwrap();
+        let plain = s.compute(&x).unwrap();
+        let cfg = VadConfig::default();
+        let d = Vad::new(cfg.clone()).unwrap().decide(&x, 16000).unwrap();
+        assert_eq!(s.compute_with_vad(&x, Some((&cfg, &d))).unwrap(), plain);
+        // a decision over other samples (another frame count) is ignored
+        let other = Vad::new(cfg.clone())
+            .unwrap()
+            .decide(&x[..8000], 16000)
+            .unwrap();
+        assert_eq!(s.compute_with_vad(&x, Some((&cfg, &other))).unwrap(), plain);
     }
 
     #[test]
