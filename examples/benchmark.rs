@@ -375,6 +375,9 @@ struct Scored {
 }
 
 fn run(jobs: &[Job<Key>], threads: usize) -> Result<Vec<Scored>> {
+    // Every training single-threaded (candle's CPU matmul reads this per call; the runner's
+    // pool runs `threads` trainings at once): the same numbers for any --jobs.
+    std::env::set_var("RAYON_NUM_THREADS", "1");
     let t0 = Instant::now();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = jobs.len();

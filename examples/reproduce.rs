@@ -75,6 +75,14 @@ struct Args {
     /// Smoke test: 3 epochs, 2 CV folds.
     #[arg(long)]
     quick: bool,
+    /// RAVDESS song clips, added after the speech clips in the study's protocol (the study's
+    /// order); default `DATA/ravdess-song` when it exists. The speaker-independent stages
+    /// stay on speech.
+    #[arg(long)]
+    song: Option<PathBuf>,
+    /// Leave the song clips out of the study protocol even when they exist.
+    #[arg(long)]
+    no_song: bool,
 }
 
 /// The feature table of `items` (with their simulated twins if asked), failures printed.
@@ -146,10 +154,25 @@ fn main() -> Result<()> {
         corpus.items.len(),
         savee.items.len()
     );
+    let song_dir = args
+        .song
+        .clone()
+        .unwrap_or_else(|| data.join("ravdess-song"));
+    let song_items = if args.no_song || !song_dir.is_dir() {
+        Vec::new()
+    } else {
+        ser_corpus::scan(&song_dir)
+            .with_context(|| format!("scanning {}", song_dir.display()))?
+            .items
+    };
+    eprintln!("RAVDESS song: {} clips", song_items.len());
+    // The study's order: speech, then song (study_split puts the twins in front).
+    let study_items: Vec<Item> = corpus.items.iter().chain(&song_items).cloned().collect();
     let fcfg = FeatureConfig::study();
-    let ravdess_table = table(&corpus.items, true, &fcfg, &args.cache)?;
+    let ravdess_table = table(&study_items, true, &fcfg, &args.cache)?;
     let savee_table = table(&savee.items, false, &fcfg, &args.cache)?;
     let (dups, _) = ser_corpus::features::find_duplicates(&corpus.items);
+    let (study_dups, _) = ser_corpus::features::find_duplicates(&study_items);
     let t_features = t0.elapsed().as_secs_f64();
     eprintln!("features: {t_features:.1} s");
 
@@ -159,8 +182,12 @@ fn main() -> Result<()> {
 
     let savee_ds = Arc::new(savee_table.dataset(&savee.items)?);
     let plan = study::plan(
-        &corpus.items,
-        &dups,
+        study::StudyInputs {
+            speech: &corpus.items,
+            speech_duplicates: &dups,
+            study: &study_items,
+            study_duplicates: &study_dups,
+        },
         &ravdess_table,
         Arc::clone(&savee_ds),
         &fcfg.frontend,

@@ -207,20 +207,34 @@ fn description(key: &StudyKey) -> String {
     )
 }
 
-/// Plans every training: `items` the RAVDESS speech clips, `table` their features (with
-/// simulated twins), `savee` the cross-corpus test set in `table`'s classes, `mfcc` the
-/// features' MFCC configuration.
+/// The clips of a reproduction: RAVDESS speech for the speaker-independent stages, and the
+/// study protocol's clips (speech, then song when available: the study's order).
+#[derive(Debug, Clone, Copy)]
+pub struct StudyInputs<'a> {
+    /// RAVDESS speech clips (speaker CV, cross-corpus training).
+    pub speech: &'a [Item],
+    /// Groups of identical files among `speech`.
+    pub speech_duplicates: &'a [Vec<PathBuf>],
+    /// The study protocol's clips in the study's order (speech, then song).
+    pub study: &'a [Item],
+    /// Groups of identical files among `study`.
+    pub study_duplicates: &'a [Vec<PathBuf>],
+}
+
+/// Plans every training: `inputs` the clips, `table` their features (every clip of `inputs`,
+/// with simulated twins), `savee` the cross-corpus test set in `table`'s classes, `mfcc` the
+/// features' frontend.
 ///
 /// # Errors
 /// Split errors (too few speakers for the folds) and dataset errors.
 pub fn plan(
-    items: &[Item],
-    duplicates: &[Vec<PathBuf>],
+    inputs: StudyInputs<'_>,
     table: &FeatureTable,
     savee: Arc<Dataset>,
     mfcc: &FrontendSpec,
     cfg: &StudyConfig,
 ) -> Result<StudyPlan> {
+    let (items, duplicates) = (inputs.speech, inputs.speech_duplicates);
     let labels = table.label_set().clone();
     let job = |key: StudyKey,
                tc: TrainConfig,
@@ -241,13 +255,13 @@ pub fn plan(
     let mut splits = BTreeMap::new();
     for (stage, twins) in [(Stage::StudyTwins, true), (Stage::Study, false)] {
         let sp = split::study_split(
-            items,
+            inputs.study,
             &StudySplitConfig {
                 simulated_av_twins: twins,
                 ..StudySplitConfig::default()
             },
         )?;
-        splits.insert(stage, LeakReport::of(&sp, duplicates));
+        splits.insert(stage, LeakReport::of(&sp, inputs.study_duplicates));
         let d = table.split_data(&sp)?;
         let (train, val, test) = (Arc::new(d.train), Arc::new(d.validation), Arc::new(d.test));
         for &arch in &cfg.archs {
