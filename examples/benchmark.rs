@@ -45,7 +45,7 @@ use ser_corpus::{CorpusKind, Item, ScanOptions};
 use ser_experiment::{
     map_longest_first, mean_std, train_job, FeatureTable, Job, Protocol, UnknownLabels,
 };
-use ser_mfcc::{FrontendSpec, PitchConfig, SpeechStatsConfig};
+use ser_mfcc::{FrontendSpec, SpeechStatsConfig};
 use ser_models::{
     argmax, Dataset, EarlyStopping, LrSchedule, Metrics, MlpConfig, ModelConfig, OptimizerConfig,
     TrainConfig,
@@ -112,6 +112,8 @@ struct Recipe {
     /// Speed-perturbed copies of every training clip (each speed a pseudo-speaker for
     /// adaptation); empty for none.
     speeds: Vec<f64>,
+    /// Noisy copies of every training clip: white noise at each of these SNRs (dB).
+    noise_snr_db: Vec<f64>,
     /// Models per prediction (seeds `seed * 1000 + m`), probabilities averaged.
     ensemble: usize,
     /// Other corpora (`emodb`, `ased`, `nemo`, under `--extra`) whose clips are added to every
@@ -132,7 +134,8 @@ impl Default for Recipe {
             weight_decay: 1e-2,
             patience: 20,
             cosine: false,
-            speeds: vec![],
+            speeds: vec![0.8, 0.9, 1.1, 1.2],
+            noise_snr_db: vec![15.0],
             ensemble: 1,
             with_corpora: vec![],
         }
@@ -223,7 +226,7 @@ fn merge_calm(items: &mut [Item]) {
 }
 
 fn tables(items: &[Item], recipe: &Recipe, labels: &LabelSet, cache: &Path) -> Result<Tables> {
-    tables_at(items, recipe, labels, cache, 1.0)
+    tables_at(items, recipe, labels, cache, 1.0, None)
 }
 
 /// The main corpus's tables at each of the recipe's augmentation speeds.
@@ -233,10 +236,11 @@ fn augmented(
     labels: &LabelSet,
     cache: &Path,
 ) -> Result<Vec<Tables>> {
-    recipe
-        .speeds
-        .iter()
-        .map(|&s| tables_at(items, recipe, labels, cache, s))
+    let speeds = recipe.speeds.iter().map(|&s| (s, None));
+    let noises = recipe.noise_snr_db.iter().map(|&n| (1.0, Some(n)));
+    speeds
+        .chain(noises)
+        .map(|(s, n)| tables_at(items, recipe, labels, cache, s, n))
         .collect()
 }
 
@@ -246,9 +250,11 @@ fn tables_at(
     labels: &LabelSet,
     cache: &Path,
     speed: f64,
+    noise_snr_db: Option<f64>,
 ) -> Result<Tables> {
     let mut cfg = FeatureConfig::for_frontend(recipe.spec());
     cfg.audio.speed = speed;
+    cfg.audio.noise_snr_db = noise_snr_db;
     let (global, failures) = FeatureTable::extract(
         items,
         false,
@@ -694,14 +700,18 @@ fn main() -> Result<()> {
             let mut jobs = Vec::new();
             let mut all_tables = BTreeMap::new();
             for (name, r) in &variants {
-                let fp = serde_json::to_string(&r.frontend)?;
+                let fp = serde_json::to_string(&(&r.frontend, &r.speeds, &r.noise_snr_db))?;
                 if !all_tables.contains_key(&fp) {
-                    all_tables.insert(fp.clone(), tables(&items, r, &study, &args.cache)?);
+                    let t = tables(&items, r, &study, &args.cache)?;
+                    let a = augmented(&items, r, &study, &args.cache)?;
+                    all_tables.insert(fp.clone(), (t, a));
                 }
+                let (t, a) = &all_tables[&fp];
+                let extra: Vec<&Tables> = a.iter().collect();
                 jobs.extend(cv_jobs(
                     name,
-                    &all_tables[&fp],
-                    &[],
+                    t,
+                    &extra,
                     &splits,
                     r,
                     &seeds,
@@ -740,36 +750,53 @@ fn main() -> Result<()> {
             let labels = shared_labels();
             let corpora = all_corpora(&data, args.extra.as_deref(), &recipe, &labels, &args.cache)?;
             let mut jobs = Vec::new();
+            let mut variants: Vec<String> = Vec::new();
             for (held, (name, _)) in corpora.iter().enumerate() {
-                for a in [false, true] {
-                    let (train, val) = pooled(&corpora, Some(held), a)?;
-                    let test = Arc::new(
-                        corpora[held]
-                            .1
-                            .main
-                            .get(a)
-                            .dataset(corpora[held].1.main.get(a).items())?,
-                    );
-                    for &seed in &args.seeds {
-                        for member in 0..recipe.ensemble.max(1) {
-                            jobs.push(Job {
-                                key: Key { variant: name.clone(), adapted: a, seed, fold: 0, member },
-                                description: format!("cross-corpus: {name} held out, adapted={a} seed {seed} member {member}"),
-                                model: recipe.model(labels.len()),
-                                train_config: recipe.train_config(seed * 1000 + member as u64, true),
-                                features: recipe.spec(),
-                                labels: labels.clone(),
-                                train: Arc::clone(&train),
-                                validation: Some(Arc::clone(&val)),
-                                evals: vec![("test".into(), Arc::clone(&test))],
-                            });
+                // trained on every other corpus; and, for the others, on RAVDESS alone
+                let mut sets: Vec<(String, Box<dyn Fn(usize) -> bool>)> =
+                    vec![(name.clone(), Box::new(move |i| i != held))];
+                if held != 0 {
+                    sets.push((
+                        format!("{name} (trained on RAVDESS only)"),
+                        Box::new(|i| i == 0),
+                    ));
+                }
+                for (variant, include) in sets {
+                    variants.push(variant.clone());
+                    for a in [false, true] {
+                        let (train, val) = pooled(&corpora, &*include, a)?;
+                        let t = corpora[held].1.main.get(a);
+                        let test = Arc::new(t.dataset(t.items())?);
+                        for &seed in &args.seeds {
+                            for member in 0..recipe.ensemble.max(1) {
+                                jobs.push(Job {
+                                    key: Key {
+                                        variant: variant.clone(),
+                                        adapted: a,
+                                        seed,
+                                        fold: 0,
+                                        member,
+                                    },
+                                    description: format!(
+                                        "cross-corpus: {variant} held out, adapted={a} seed {seed} member {member}"
+                                    ),
+                                    model: recipe.model(labels.len()),
+                                    train_config: recipe
+                                        .train_config(seed * 1000 + member as u64, true),
+                                    features: recipe.spec(),
+                                    labels: labels.clone(),
+                                    train: Arc::clone(&train),
+                                    validation: Some(Arc::clone(&val)),
+                                    evals: vec![("test".into(), Arc::clone(&test))],
+                                });
+                            }
                         }
                     }
                 }
             }
             let results = run(&jobs, args.jobs)?;
             let mut rows = serde_json::Map::new();
-            for (name, _) in &corpora {
+            for name in &variants {
                 for (a, suffix) in [(false, ""), (true, "_adapted")] {
                     let v = summarize(&results, name, a, json!({}));
                     print_entry(&format!("held out: {name}{suffix}"), &v);
@@ -795,7 +822,7 @@ fn main() -> Result<()> {
                 (false, args.model_out.clone()),
                 (true, args.model_out.join(ser::ADAPTED_DIR)),
             ] {
-                let (train, val) = pooled(&corpora, None, a)?;
+                let (train, val) = pooled(&corpora, &|_| true, a)?;
                 let job = Job {
                     key: Key {
                         variant: "default".into(),
@@ -921,13 +948,13 @@ fn other_corpora(
 /// (sorted ids) of each corpus validates, the others (with their augmented copies) train.
 fn pooled(
     corpora: &[(String, CorpusTables)],
-    held_out: Option<usize>,
+    include: &dyn Fn(usize) -> bool,
     adapted: bool,
 ) -> Result<(Arc<Dataset>, Arc<Dataset>)> {
     let mut train = Vec::new();
     let mut val = Vec::new();
     for (i, (_, c)) in corpora.iter().enumerate() {
-        if Some(i) == held_out {
+        if !include(i) {
             continue;
         }
         let t = c.main.get(adapted);
@@ -958,17 +985,18 @@ fn ablations(base: &Recipe) -> Vec<(String, Recipe)> {
         f(&mut r);
         v.push((name.to_string(), r));
     };
+    add("no speed perturbation", &|r| r.speeds.clear());
+    add("+ noisy copy (white noise, 20 dB SNR)", &|r| {
+        r.noise_snr_db = vec![20.0]
+    });
     add("no VAD (all frames)", &|r| r.frontend.vad = None);
     add("no pitch", &|r| r.frontend.pitch = None);
-    add("pitch on", &|r| {
-        r.frontend.pitch = Some(PitchConfig::default())
-    });
     add("linear (no hidden layer)", &|r| r.hidden.clear());
     add("no dropout", &|r| {
         r.dropout = 0.0;
         r.input_dropout = 0.0
     });
-    add("two hidden layers 512-256", &|r| r.hidden = vec![512, 256]);
+    add("ensemble of 5", &|r| r.ensemble = 5);
     v
 }
 

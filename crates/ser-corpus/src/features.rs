@@ -61,6 +61,12 @@ pub struct AudioConfig {
     /// (left out of the JSON, so caches of unperturbed features keep their key).
     #[serde(default = "unit_speed", skip_serializing_if = "is_unit_speed")]
     pub speed: f64,
+    /// Additive white Gaussian noise (data augmentation) at this signal-to-noise ratio, dB,
+    /// relative to the clip's mean power after loading; the noise is drawn from a ChaCha8
+    /// stream seeded by the clip's content hash, so a clip always gets the same noise.
+    /// Default `None` (left out of the JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_snr_db: Option<f64>,
 }
 
 fn unit_speed() -> f64 {
@@ -78,6 +84,7 @@ impl Default for AudioConfig {
             offset: 0.0,
             duration: None,
             speed: 1.0,
+            noise_snr_db: None,
         }
     }
 }
@@ -147,6 +154,15 @@ impl FeatureConfig {
                 expected: "0.5..=2.0".into(),
                 actual: self.audio.speed.to_string(),
             });
+        }
+        if let Some(snr) = self.audio.noise_snr_db {
+            if !snr.is_finite() {
+                return Err(CorpusError::InvalidFeatureConfig {
+                    what: "audio.noise_snr_db",
+                    expected: "a finite SNR in dB".into(),
+                    actual: snr.to_string(),
+                });
+            }
         }
         if self.frontend.is_sequence() {
             return Err(CorpusError::InvalidFeatureConfig {
@@ -329,6 +345,9 @@ pub fn load_clip(
             .load_bytes(bytes, &name, &audio.load_options(Some(rate)))
             .map_err(err)?;
         a.sample_rate = audio.target_rate;
+        if let Some(snr) = audio.noise_snr_db {
+            add_noise(&mut a.samples, snr, entry_key(bytes, false));
+        }
         return Ok(a);
     }
     let mut a = loader
@@ -344,6 +363,28 @@ pub fn load_clip(
     a.samples = loader.resample(&x, 44100, audio.target_rate).map_err(err)?;
     a.sample_rate = audio.target_rate;
     Ok(a)
+}
+
+/// Adds white Gaussian noise at `snr_db` below the mean power of `x` (nothing for silence),
+/// drawn from the ChaCha8 stream seeded by `seed`.
+fn add_noise(x: &mut [f32], snr_db: f64, seed: Key) {
+    use rand_chacha::rand_core::{Rng, SeedableRng};
+    let power = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len().max(1) as f64;
+    if power <= 0.0 {
+        return;
+    }
+    let sigma = (power / 10f64.powf(snr_db / 10.0)).sqrt();
+    let mut rng = rand_chacha::ChaCha8Rng::from_seed(seed);
+    let mut uniform = || (f64::from(rng.next_u32()) + 0.5) / 4_294_967_296.0;
+    for pair in x.chunks_mut(2) {
+        // Box-Muller: two normal draws from two uniform ones
+        let (u1, u2) = (uniform(), uniform());
+        let r = (-2.0 * u1.ln()).sqrt() * sigma;
+        let t = 2.0 * std::f64::consts::PI * u2;
+        for (v, z) in pair.iter_mut().zip([r * t.cos(), r * t.sin()]) {
+            *v += z as f32;
+        }
+    }
 }
 
 fn entry_key(bytes: &[u8], simulated_av_twin: bool) -> Key {
