@@ -537,6 +537,18 @@ fn update_results(path: &Path, entries: Vec<(String, Value)>) -> Result<()> {
     Ok(())
 }
 
+/// Prints and stores `base` (one clip at a time) and `base_adapted`.
+fn write_pair(out: &Path, results: &[Scored], base: &str, note: &Value) -> Result<()> {
+    let mut entries = Vec::new();
+    for (a, suffix) in [(false, ""), (true, "_adapted")] {
+        let key = format!("{base}{suffix}");
+        let v = summarize(results, base, a, note.clone());
+        print_entry(&key, &v);
+        entries.push((key, v));
+    }
+    update_results(out, entries)
+}
+
 fn print_entry(name: &str, v: &Value) {
     let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     let folds: Vec<String> = v["per_fold"]
@@ -634,14 +646,7 @@ fn main() -> Result<()> {
                 &recipe,
                 &study,
             );
-            let mut entries = Vec::new();
-            for (a, suffix) in [(false, ""), (true, "_adapted")] {
-                let key = format!("{base}{suffix}");
-                let v = summarize(&results, base, a, note.clone());
-                print_entry(&key, &v);
-                entries.push((key, v));
-            }
-            update_results(&args.out, entries)?;
+            write_pair(&args.out, &results, base, &note)?;
         }
         Stage::Emodb => {
             let extra = args
@@ -662,10 +667,12 @@ fn main() -> Result<()> {
             }
             .splits(&items, &[])?;
             let main = tables(&items, &recipe, &labels, &args.cache)?;
+            let aug = augmented(&items, &recipe, &labels, &args.cache)?;
+            let extra: Vec<&Tables> = aug.iter().collect();
             let jobs = cv_jobs(
                 "emodb_loso",
                 &main,
-                &[],
+                &extra,
                 &splits,
                 &recipe,
                 &args.seeds,
@@ -678,14 +685,7 @@ fn main() -> Result<()> {
                 &recipe,
                 &labels,
             );
-            let mut entries = Vec::new();
-            for (a, suffix) in [(false, ""), (true, "_adapted")] {
-                let key = format!("emodb_loso{suffix}");
-                let v = summarize(&results, "emodb_loso", a, note.clone());
-                print_entry(&key, &v);
-                entries.push((key, v));
-            }
-            update_results(&args.out, entries)?;
+            write_pair(&args.out, &results, "emodb_loso", &note)?;
         }
         Stage::Ablation | Stage::Select => {
             let items = scan(&data.join("ravdess"), CorpusKind::Ravdess)?;
