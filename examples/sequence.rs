@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --release --example sequence -- [--data DIR] [--folds 0,1] [--seed 0] [--epochs 40]
-//!     [--adapt] [--no-augment] [--lr 1e-3] [--batch 16] [--net net.json] [--out result.json]
+//!     [--adapt] [--no-augment] [--time-masks 2] [--freq-masks 2] [--lr 1e-3] [--cosine MIN_LR]
+//!     [--patience 8] [--batch 16] [--net net.json] [--out result.json]
 //!     [--cache target/sequence-cache/ravdess-logmel64-vad-v1.bin]
 //! ```
 //!
@@ -35,7 +36,7 @@ use ser::LabelSet;
 use ser_audio::{LoadOptions, Loader};
 use ser_corpus::{CorpusKind, ScanOptions};
 use ser_mfcc::{select_frames, LogMel, LogMelConfig, Vad, VadConfig};
-use ser_models::{Metrics, OptimizerConfig, SeqConfig, SeqTrainConfig, SeqTrainer, SpecAugment};
+use ser_models::{LrSchedule, Metrics, OptimizerConfig, SeqConfig, SeqTrainConfig, SeqTrainer, SpecAugment};
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -69,6 +70,15 @@ struct Args {
     /// No SpecAugment masks.
     #[arg(long)]
     no_augment: bool,
+    /// SpecAugment time masks per clip.
+    #[arg(long, default_value_t = 2)]
+    time_masks: usize,
+    /// SpecAugment feature masks per clip.
+    #[arg(long, default_value_t = 2)]
+    freq_masks: usize,
+    /// Cosine learning-rate decay to this rate over `--epochs` (default: constant rate).
+    #[arg(long)]
+    cosine: Option<f64>,
     /// A JSON file with a `SeqConfig` (missing fields take their defaults).
     #[arg(long)]
     net: Option<PathBuf>,
@@ -265,13 +275,21 @@ fn main() -> Result<()> {
             eps: 1e-7,
             weight_decay: 0.01,
         },
+        lr_schedule: match args.cosine {
+            Some(min_lr) => LrSchedule::Cosine { min_lr },
+            None => LrSchedule::Constant,
+        },
         seed: args.seed,
         early_stopping: ser_models::EarlyStopping {
             patience: args.patience,
             ..Default::default()
         },
         standardize: true,
-        spec_augment: (!args.no_augment).then(SpecAugment::default),
+        spec_augment: (!args.no_augment).then(|| SpecAugment {
+            time_masks: args.time_masks,
+            freq_masks: args.freq_masks,
+            ..SpecAugment::default()
+        }),
     };
     let frames: usize = clips.iter().map(|c| c.frames.nrows()).sum();
     println!(

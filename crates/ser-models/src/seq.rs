@@ -36,7 +36,7 @@ use crate::layers::{glorot, Dropout};
 use crate::model::{dense, seeded_var_builder};
 use crate::optim::{Optimizer, OptimizerConfig};
 use crate::rng::{shuffle, stream, Purpose, SharedRng};
-use crate::train::{EarlyStopping, EpochRecord};
+use crate::train::{EarlyStopping, EpochRecord, LrSchedule};
 
 /// One convolution over time: `channels` outputs, kernel `kernel` frames (odd), step `stride`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +67,10 @@ pub struct SeqConfig {
     pub hidden: usize,
     /// Dropout rate on the pooled statistics and after the dense layer, `[0, 1)`. Default 0.3.
     pub dropout: f32,
+    /// Also pool the plain (unweighted) mean and std of the input frames and concatenate them to
+    /// the attentive statistics (a shortcut to the per-clip statistics a feature-row model
+    /// sees). Default false.
+    pub input_stats: bool,
 }
 
 impl Default for SeqConfig {
@@ -94,6 +98,7 @@ impl Default for SeqConfig {
             attention: 64,
             hidden: 128,
             dropout: 0.3,
+            input_stats: false,
         }
     }
 }
@@ -139,12 +144,19 @@ impl SeqConfig {
             prev = c.channels;
         }
         n += prev * self.attention + 2 * self.attention;
-        let mut width = 2 * prev;
+        let mut width = self.pooled_width();
         if self.hidden > 0 {
             n += width * self.hidden + self.hidden;
             width = self.hidden;
         }
         n + width * self.n_classes + self.n_classes
+    }
+
+    /// Width of the pooled vector: twice the last convolution's channels (+ `2 * n_in` with
+    /// `input_stats`).
+    pub fn pooled_width(&self) -> usize {
+        let c = self.convs.last().map_or(self.n_in, |c| c.channels);
+        2 * c + if self.input_stats { 2 * self.n_in } else { 0 }
     }
 
     /// Frames after all convolutions for an input of `frames` frames.
@@ -170,7 +182,10 @@ impl SeqConfig {
         // second moment, std.
         f += 2 * t * prev * a + 2 * t * a + 2 * t * a + 4 * t + 2 * t * prev + 3 * t * prev;
         f += 6 * prev;
-        let mut width = 2 * prev;
+        if self.input_stats {
+            f += 4 * frames * self.n_in;
+        }
+        let mut width = self.pooled_width();
         if self.hidden > 0 {
             f += 2 * width * self.hidden + 2 * self.hidden;
             width = self.hidden;
@@ -325,7 +340,7 @@ impl SeqNet {
             prev = c.channels;
         }
         let pool = AttentiveStatsPool::new(prev, cfg.attention, vb.pp("pool"))?;
-        let mut width = 2 * prev;
+        let mut width = cfg.pooled_width();
         let hidden = if cfg.hidden > 0 {
             let l = dense(width, cfg.hidden, vb.pp("hidden"))?;
             width = cfg.hidden;
@@ -358,13 +373,24 @@ impl SeqNet {
         &self.cfg
     }
 
-    /// The pooled statistics of one clip `[frames, n_in]` -> `[1, 2 * channels]`.
+    /// The pooled statistics of one clip `[frames, n_in]` -> `[1, pooled_width]`.
     pub fn embed(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
         let mut h = xs.clone();
         for conv in &self.convs {
             h = conv.forward(&h)?.relu()?;
         }
-        self.pool.forward(&h)
+        let pooled = self.pool.forward(&h)?;
+        if !self.cfg.input_stats {
+            return Ok(pooled);
+        }
+        let mean = xs.mean_keepdim(0)?;
+        let std = xs
+            .broadcast_sub(&mean)?
+            .sqr()?
+            .mean_keepdim(0)?
+            .affine(1.0, STD_EPS)?
+            .sqrt()?;
+        Tensor::cat(&[pooled, mean, std], D::Minus1)
     }
 
     /// Logits `[n_classes]` of one clip `xs` `[frames >= 1, n_in]` (dropout only when `train`).
@@ -450,6 +476,8 @@ pub struct SeqTrainConfig {
     pub batch_size: usize,
     /// Optimiser. Default AdamW (lr 1e-3, weight decay 0.01).
     pub optimizer: OptimizerConfig,
+    /// Learning-rate schedule over `epochs`. Default constant.
+    pub lr_schedule: LrSchedule,
     /// Seed of initialisation, shuffling, dropout and masks. Default 0.
     pub seed: u64,
     /// Early stopping on the validation loss (used when validation clips are given). Default
@@ -469,6 +497,7 @@ impl Default for SeqTrainConfig {
             epochs: 40,
             batch_size: 16,
             optimizer: OptimizerConfig::adamw(),
+            lr_schedule: LrSchedule::Constant,
             seed: 0,
             early_stopping: EarlyStopping {
                 patience: 8,
@@ -677,6 +706,8 @@ impl SeqTrainer {
         for epoch in 0..self.cfg.epochs {
             let t0 = Instant::now();
             let e = epoch as u64;
+            let base = self.cfg.optimizer.lr();
+            opt.set_lr(self.cfg.lr_schedule.lr(base, epoch, self.cfg.epochs));
             model.net.rng.reseed(seed, e);
             shuffle(&mut order, &mut stream(seed, Purpose::Shuffle, e));
             let mut aug_rng = stream(seed, Purpose::Augment, e);
@@ -974,6 +1005,7 @@ mod tests {
             attention: 3,
             hidden: 4,
             dropout: 0.0,
+            input_stats: true,
         }
     }
 
