@@ -47,7 +47,7 @@ pub use model::{
 pub use optim::{Optimizer, OptimizerConfig};
 pub use rng::SharedRng;
 pub use seq::{
-    AttentiveStatsPool, SeqConfig, SeqConv, SeqModel, SeqNet, SeqTrainConfig, SeqTrainer, SpecAugment,
+    AttentiveStatsPool, FrameNorm, SeqConfig, SeqConv, SeqModel, SeqNet, SeqTrainConfig, SeqTrainer, SpecAugment,
     StridedConv1d,
 };
 pub use ser_labels::{Emotion, Label, LabelSet};

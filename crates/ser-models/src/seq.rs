@@ -71,6 +71,9 @@ pub struct SeqConfig {
     /// the attentive statistics (a shortcut to the per-clip statistics a feature-row model
     /// sees). Default false.
     pub input_stats: bool,
+    /// Layer normalisation over the channels of every frame after each convolution (before
+    /// the ReLU), with a learnt gain and bias per channel. Default false.
+    pub layer_norm: bool,
 }
 
 impl Default for SeqConfig {
@@ -99,6 +102,7 @@ impl Default for SeqConfig {
             hidden: 128,
             dropout: 0.3,
             input_stats: false,
+            layer_norm: false,
         }
     }
 }
@@ -141,6 +145,9 @@ impl SeqConfig {
         let mut prev = self.n_in;
         for c in &self.convs {
             n += c.kernel * prev * c.channels + c.channels;
+            if self.layer_norm {
+                n += 2 * c.channels;
+            }
             prev = c.channels;
         }
         n += prev * self.attention + 2 * self.attention;
@@ -175,6 +182,9 @@ impl SeqConfig {
         for c in &self.convs {
             t = t.div_ceil(c.stride);
             f += 2 * t * c.kernel * prev * c.channels + 2 * t * c.channels;
+            if self.layer_norm {
+                f += 8 * t * c.channels;
+            }
             prev = c.channels;
         }
         let a = self.attention;
@@ -256,6 +266,40 @@ impl Module for StridedConv1d {
     }
 }
 
+/// Layer normalisation over the last axis of `[frames, channels]`: every frame is shifted and
+/// scaled to mean 0 and variance 1 over its channels (`+ 1e-5` in the variance), then multiplied
+/// by `gain` `[channels]` (init 1) and shifted by `bias` `[channels]` (init 0).
+#[derive(Debug, Clone)]
+pub struct FrameNorm {
+    gain: Tensor,
+    bias: Tensor,
+}
+
+impl FrameNorm {
+    /// Build from `vb` (names `gain`, `bias`).
+    pub fn new(channels: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+        Ok(Self {
+            gain: vb.get_with_hints(channels, "gain", Init::Const(1.0))?,
+            bias: vb.get_with_hints(channels, "bias", Init::Const(0.0))?,
+        })
+    }
+}
+
+impl Module for FrameNorm {
+    fn forward(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
+        let centred = xs.broadcast_sub(&xs.mean_keepdim(D::Minus1)?)?;
+        let scale = centred
+            .sqr()?
+            .mean_keepdim(D::Minus1)?
+            .affine(1.0, STD_EPS)?
+            .sqrt()?;
+        centred
+            .broadcast_div(&scale)?
+            .broadcast_mul(&self.gain)?
+            .broadcast_add(&self.bias)
+    }
+}
+
 /// Attentive statistics pooling: `[frames, channels]` -> `[1, 2 * channels]`.
 ///
 /// Scores `e_t = v . tanh(W h_t + b)` (one per frame), weights `alpha = softmax_t(e)`, output
@@ -315,11 +359,12 @@ impl Module for AttentiveStatsPool {
 }
 
 /// The sequence network (see the module docs). Tensor names: `conv0..N.{weight,bias}`,
+/// `conv0..N.norm.{gain,bias}` (with `layer_norm`),
 /// `pool.{weight,bias,score}`, `hidden.{weight,bias}` (when `hidden > 0`), `out.{weight,bias}`.
 #[derive(Debug, Clone)]
 pub struct SeqNet {
     cfg: SeqConfig,
-    convs: Vec<StridedConv1d>,
+    convs: Vec<(StridedConv1d, Option<FrameNorm>)>,
     pool: AttentiveStatsPool,
     hidden: Option<Linear>,
     out: Linear,
@@ -336,7 +381,13 @@ impl SeqNet {
         let mut convs = Vec::with_capacity(cfg.convs.len());
         let mut prev = cfg.n_in;
         for (i, c) in cfg.convs.iter().enumerate() {
-            convs.push(StridedConv1d::new(prev, *c, vb.pp(format!("conv{i}")))?);
+            let vb = vb.pp(format!("conv{i}"));
+            let norm = if cfg.layer_norm {
+                Some(FrameNorm::new(c.channels, vb.pp("norm"))?)
+            } else {
+                None
+            };
+            convs.push((StridedConv1d::new(prev, *c, vb)?, norm));
             prev = c.channels;
         }
         let pool = AttentiveStatsPool::new(prev, cfg.attention, vb.pp("pool"))?;
@@ -376,8 +427,12 @@ impl SeqNet {
     /// The pooled statistics of one clip `[frames, n_in]` -> `[1, pooled_width]`.
     pub fn embed(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
         let mut h = xs.clone();
-        for conv in &self.convs {
-            h = conv.forward(&h)?.relu()?;
+        for (conv, norm) in &self.convs {
+            h = conv.forward(&h)?;
+            if let Some(n) = norm {
+                h = n.forward(&h)?;
+            }
+            h = h.relu()?;
         }
         let pooled = self.pool.forward(&h)?;
         if !self.cfg.input_stats {
@@ -986,6 +1041,38 @@ mod tests {
         assert!(values(&one).iter().all(|v| v.is_finite()));
     }
 
+    #[test]
+    fn frame_norm_normalises_and_finite_differences() {
+        let (vb, vm) = seeded_var_builder(2, DType::F64);
+        let norm = FrameNorm::new(4, vb).unwrap();
+        for (i, var) in all_vars(&vm).iter().enumerate() {
+            var.set(&randn(var.dims(), 30 + i as u64)).unwrap();
+        }
+        let x = Var::from_tensor(&randn(&[5, 4], 9)).unwrap();
+        let (g, b) = (values(&norm.gain), values(&norm.bias));
+        let y = values(&norm.forward(x.as_tensor()).unwrap());
+        let xv = values(x.as_tensor());
+        for t in 0..5 {
+            let row = &xv[t * 4..t * 4 + 4];
+            let m = row.iter().sum::<f64>() / 4.0;
+            let v = row.iter().map(|r| (r - m).powi(2)).sum::<f64>() / 4.0;
+            for c in 0..4 {
+                let want = (row[c] - m) / (v + STD_EPS).sqrt() * g[c] + b[c];
+                assert!((y[t * 4 + c] - want).abs() < 1e-12);
+            }
+        }
+        let w = randn(&[5, 4], 11);
+        let loss = || (norm.forward(x.as_tensor()).unwrap() * &w)
+            .unwrap()
+            .sum_all()
+            .unwrap();
+        let mut vars = all_vars(&vm);
+        vars.push(x.clone());
+        let err = grad_check(&vars, &loss);
+        eprintln!("frame layer norm: max gradient error {err:e}");
+        assert!(err < 1e-6, "{err}");
+    }
+
     fn tiny() -> SeqConfig {
         SeqConfig {
             n_in: 3,
@@ -1006,6 +1093,7 @@ mod tests {
             hidden: 4,
             dropout: 0.0,
             input_stats: true,
+            layer_norm: true,
         }
     }
 
