@@ -36,7 +36,9 @@ use ser::LabelSet;
 use ser_audio::{LoadOptions, Loader};
 use ser_corpus::{CorpusKind, ScanOptions};
 use ser_mfcc::{select_frames, LogMel, LogMelConfig, Vad, VadConfig};
-use ser_models::{LrSchedule, Metrics, OptimizerConfig, SeqConfig, SeqTrainConfig, SeqTrainer, SpecAugment};
+use ser_models::{
+    LrSchedule, Metrics, OptimizerConfig, SeqConfig, SeqTrainConfig, SeqTrainer, SpecAugment,
+};
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -86,7 +88,10 @@ struct Args {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Cache of the speech frames.
-    #[arg(long, default_value = "target/sequence-cache/ravdess-logmel64-vad-v1.bin")]
+    #[arg(
+        long,
+        default_value = "target/sequence-cache/ravdess-logmel64-vad-v1.bin"
+    )]
     cache: PathBuf,
 }
 
@@ -136,7 +141,9 @@ fn extract(dir: &Path) -> Result<Vec<Clip>> {
             .with_context(|| format!("{}: no actor", item.path.display()))?;
         let audio = loader.load(&item.path, &LoadOptions::with_rate(sr))?;
         let mel = log_mel.compute(&audio.samples)?;
-        let mask = vad.decide(&audio.samples, sr)?.mask_for(mel.nrows(), hop_seconds);
+        let mask = vad
+            .decide(&audio.samples, sr)?
+            .mask_for(mel.nrows(), hop_seconds);
         let frames = if mask.iter().any(|&m| m) {
             select_frames(mel.view(), &mask)?
         } else {
@@ -353,12 +360,19 @@ fn main() -> Result<()> {
         }));
     }
     let seconds = t0.elapsed().as_secs_f64();
-    let uar_mean =
-        per_fold.iter().map(|f| f["uar"].as_f64().unwrap_or(0.0)).sum::<f64>() / per_fold.len().max(1) as f64;
+    let uar_mean = per_fold
+        .iter()
+        .map(|f| f["uar"].as_f64().unwrap_or(0.0))
+        .sum::<f64>()
+        / per_fold.len().max(1) as f64;
     println!(
         "UAR mean {uar_mean:.3} over folds {:?}{}; training {seconds:.0} s",
         args.folds,
-        if args.adapt { " (per-speaker standardisation)" } else { "" }
+        if args.adapt {
+            " (per-speaker standardisation)"
+        } else {
+            ""
+        }
     );
     if let Some(out) = &args.out {
         let root = json!({

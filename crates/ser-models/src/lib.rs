@@ -47,8 +47,8 @@ pub use model::{
 pub use optim::{Optimizer, OptimizerConfig};
 pub use rng::SharedRng;
 pub use seq::{
-    AttentiveStatsPool, FrameNorm, SeqConfig, SeqConv, SeqModel, SeqNet, SeqTrainConfig, SeqTrainer, SpecAugment,
-    StridedConv1d,
+    AttentiveStatsPool, FrameNorm, SeqConfig, SeqConv, SeqModel, SeqNet, SeqTrainConfig,
+    SeqTrainer, SpecAugment, StridedConv1d,
 };
 pub use ser_labels::{Emotion, Label, LabelSet};
 pub use train::{

@@ -13,11 +13,7 @@ use crate::layers::{glorot, max_pool1d, Conv1dBlock, Dropout, Lstm};
 use crate::rng::{normal_f64, stream, uniform_f64, Purpose, SharedRng};
 
 /// A glorot-uniform / zero-bias dense layer (candle layout `weight` `[out, in]`, `bias` `[out]`).
-pub(crate) fn dense(
-    in_dim: usize,
-    out_dim: usize,
-    vb: VarBuilder,
-) -> candle_core::Result<Linear> {
+pub(crate) fn dense(in_dim: usize, out_dim: usize, vb: VarBuilder) -> candle_core::Result<Linear> {
     let w = vb.get_with_hints((out_dim, in_dim), "weight", glorot(in_dim, out_dim))?;
     let b = vb.get_with_hints(out_dim, "bias", Init::Const(0.0))?;
     Ok(Linear::new(w, Some(b)))

@@ -8,8 +8,8 @@
 //! output layer (logits).
 //!
 //! With the defaults ([`SeqConfig::default`]: 64 log-mel bands in, convolutions 64 ch k5 s2,
-//! 128 ch k3 s2, 128 ch k3 s1, attention 64, dense 128, 8 classes) the network has 136 776
-//! parameters and costs about 18.6 MFLOP per 3 s clip (300 frames at 10 ms), forward
+//! 128 ch k3 s2, 128 ch k3 s1, attention 64, input statistics shortcut, dense 128, 8 classes)
+//! the network has 153 160 parameters and costs about 18.7 MFLOP per 3 s clip (300 frames at 10 ms), forward
 //! ([`SeqConfig::param_count`], [`SeqConfig::flops`]; asserted in the tests against the budget
 //! of 1 M parameters and 40 MFLOP).
 //!
@@ -69,7 +69,8 @@ pub struct SeqConfig {
     pub dropout: f32,
     /// Also pool the plain (unweighted) mean and std of the input frames and concatenate them to
     /// the attentive statistics (a shortcut to the per-clip statistics a feature-row model
-    /// sees). Default false.
+    /// sees). Default true (it raised the 2-fold RAVDESS UAR from 0.42 to 0.45, adapted 0.48 to
+    /// 0.54, one seed).
     pub input_stats: bool,
     /// Layer normalisation over the channels of every frame after each convolution (before
     /// the ReLU), with a learnt gain and bias per channel. Default false.
@@ -101,7 +102,7 @@ impl Default for SeqConfig {
             attention: 64,
             hidden: 128,
             dropout: 0.3,
-            input_stats: false,
+            input_stats: true,
             layer_norm: false,
         }
     }
@@ -168,9 +169,7 @@ impl SeqConfig {
 
     /// Frames after all convolutions for an input of `frames` frames.
     pub fn out_frames(&self, frames: usize) -> usize {
-        self.convs
-            .iter()
-            .fold(frames, |t, c| t.div_ceil(c.stride))
+        self.convs.iter().fold(frames, |t, c| t.div_ceil(c.stride))
     }
 
     /// Floating-point operations of one forward pass over `frames` frames (a multiply-add counts
@@ -338,7 +337,7 @@ impl AttentiveStatsPool {
             .broadcast_add(&self.bias)?
             .tanh()?
             .matmul(&self.score)?; // [t, 1]
-        // Softmax over time; the max is a constant shift (no gradient needed through it).
+                                   // Softmax over time; the max is a constant shift (no gradient needed through it).
         let m = e.max_keepdim(0)?.detach();
         let ex = e.broadcast_sub(&m)?.exp()?;
         ex.broadcast_div(&ex.sum_keepdim(0)?)
@@ -797,7 +796,8 @@ impl SeqTrainer {
                 let logits = model.net.forward_clips(&val_x, false)?;
                 let y: Vec<u32> = val_y.iter().map(|&v| v as u32).collect();
                 let yt = Tensor::new(y.as_slice(), &Device::Cpu)?;
-                let l = f64::from(candle_nn::loss::cross_entropy(&logits, &yt)?.to_scalar::<f32>()?);
+                let l =
+                    f64::from(candle_nn::loss::cross_entropy(&logits, &yt)?.to_scalar::<f32>()?);
                 let acc = count_correct(&logits, &y)? as f64 / val.len() as f64;
                 (Some(l), Some(acc))
             };
@@ -894,9 +894,7 @@ mod tests {
     fn randn(shape: &[usize], seed: u64) -> Tensor {
         let mut rng = stream(seed, Purpose::Init, 7);
         let n: usize = shape.iter().product();
-        let v: Vec<f64> = (0..n)
-            .map(|_| crate::rng::normal_f64(&mut rng))
-            .collect();
+        let v: Vec<f64> = (0..n).map(|_| crate::rng::normal_f64(&mut rng)).collect();
         Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
     }
 
@@ -944,7 +942,7 @@ mod tests {
         let (_, vars) = SeqNet::init(&cfg, 0, DType::F32).unwrap();
         let counted: usize = all_vars(&vars).iter().map(|v| v.elem_count()).sum();
         assert_eq!(cfg.param_count(), counted);
-        assert_eq!(cfg.param_count(), 136_776);
+        assert_eq!(cfg.param_count(), 153_160);
         assert!(cfg.param_count() <= 1_000_000);
         let mflop = cfg.flops(300) as f64 / 1e6;
         assert!(mflop <= 40.0, "{mflop} MFLOP per 3 s");
@@ -994,10 +992,12 @@ mod tests {
                 }
             }
             let w = randn(&[tout, 3], 4);
-            let loss = || (layer.forward(x.as_tensor()).unwrap() * &w)
-                .unwrap()
-                .sum_all()
-                .unwrap();
+            let loss = || {
+                (layer.forward(x.as_tensor()).unwrap() * &w)
+                    .unwrap()
+                    .sum_all()
+                    .unwrap()
+            };
             let mut vars = all_vars(&vm);
             vars.push(x.clone());
             let err = grad_check(&vars, &loss);
@@ -1027,10 +1027,12 @@ mod tests {
             assert!((out[3 + c] - (var + STD_EPS).sqrt()).abs() < 1e-9);
         }
         let w = randn(&[1, 6], 6);
-        let loss = || (pool.forward(h.as_tensor()).unwrap() * &w)
-            .unwrap()
-            .sum_all()
-            .unwrap();
+        let loss = || {
+            (pool.forward(h.as_tensor()).unwrap() * &w)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+        };
         let mut vars = all_vars(&vm);
         vars.push(h.clone());
         let err = grad_check(&vars, &loss);
@@ -1062,10 +1064,12 @@ mod tests {
             }
         }
         let w = randn(&[5, 4], 11);
-        let loss = || (norm.forward(x.as_tensor()).unwrap() * &w)
-            .unwrap()
-            .sum_all()
-            .unwrap();
+        let loss = || {
+            (norm.forward(x.as_tensor()).unwrap() * &w)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+        };
         let mut vars = all_vars(&vm);
         vars.push(x.clone());
         let err = grad_check(&vars, &loss);
@@ -1156,20 +1160,23 @@ mod tests {
         let trainer = SeqTrainer::new(net, cfg).unwrap();
         let a = trainer.fit(&train, &val).unwrap();
         let b = trainer.fit(&train, &val).unwrap();
-        assert_eq!(a.history(), {
-            let h: Vec<EpochRecord> = b
-                .history()
-                .iter()
-                .cloned()
-                .zip(a.history())
-                .map(|(mut r, ra)| {
-                    r.seconds = ra.seconds;
-                    r
-                })
-                .collect();
-            h
-        }
-        .as_slice());
+        assert_eq!(
+            a.history(),
+            {
+                let h: Vec<EpochRecord> = b
+                    .history()
+                    .iter()
+                    .cloned()
+                    .zip(a.history())
+                    .map(|(mut r, ra)| {
+                        r.seconds = ra.seconds;
+                        r
+                    })
+                    .collect();
+                h
+            }
+            .as_slice()
+        );
         let best = a.best_epoch().unwrap();
         let best_val = a.history()[best - 1].val_accuracy.unwrap();
         assert!(best_val > 0.8, "{:?}", a.history());
@@ -1207,7 +1214,11 @@ mod tests {
         nan[[2, 1]] = f32::NAN;
         assert!(matches!(
             trainer.fit(&[(nan, 0)], &[]),
-            Err(ModelError::NonFiniteFeature { row: 2, column: 1, .. })
+            Err(ModelError::NonFiniteFeature {
+                row: 2,
+                column: 1,
+                ..
+            })
         ));
         assert!(SeqTrainer::new(
             SeqConfig {
