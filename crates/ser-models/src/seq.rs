@@ -36,7 +36,7 @@ use crate::layers::{glorot, Dropout};
 use crate::model::{dense, seeded_var_builder};
 use crate::optim::{Optimizer, OptimizerConfig};
 use crate::rng::{shuffle, stream, Purpose, SharedRng};
-use crate::train::{EarlyStopping, EpochRecord, LrSchedule};
+use crate::train::{snapshot, EarlyStopping, EpochRecord, LrSchedule};
 
 /// One convolution over time: `channels` outputs, kernel `kernel` frames (odd), step `stride`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -669,17 +669,6 @@ fn to_tensor(x: &Array2<f32>) -> candle_core::Result<Tensor> {
     )
 }
 
-/// A copy of every variable's value, by name.
-fn snapshot(vars: &VarMap) -> Result<HashMap<String, Tensor>> {
-    let map = vars.data().lock().map_err(|_| ModelError::Config {
-        field: "vars",
-        reason: "poisoned lock".into(),
-    })?;
-    map.iter()
-        .map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?)))
-        .collect()
-}
-
 fn restore(vars: &VarMap, saved: &HashMap<String, Tensor>) -> Result<()> {
     let map = vars.data().lock().map_err(|_| ModelError::Config {
         field: "vars",
@@ -880,16 +869,8 @@ impl SeqModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layers::tests::values;
     use candle_core::Var;
-
-    fn values(t: &Tensor) -> Vec<f64> {
-        t.flatten_all()
-            .unwrap()
-            .to_dtype(DType::F64)
-            .unwrap()
-            .to_vec1()
-            .unwrap()
-    }
 
     fn randn(shape: &[usize], seed: u64) -> Tensor {
         let mut rng = stream(seed, Purpose::Init, 7);
@@ -934,6 +915,16 @@ mod tests {
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v.into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// [`grad_check`] of `sum(w * layer(x))` (random `w` from `seed`) over the layer's
+    /// variables in `vm` and the input `x`.
+    fn layer_grad_error(vm: &VarMap, x: &Var, seed: u64, layer: &dyn Fn(&Tensor) -> Tensor) -> f64 {
+        let w = randn(layer(x.as_tensor()).dims(), seed);
+        let loss = || (layer(x.as_tensor()) * &w).unwrap().sum_all().unwrap();
+        let mut vars = all_vars(vm);
+        vars.push(x.clone());
+        grad_check(&vars, &loss)
     }
 
     #[test]
@@ -991,16 +982,7 @@ mod tests {
                     assert!((yv[o * 3 + c] - want).abs() < 1e-12, "k{k} s{s} {o} {c}");
                 }
             }
-            let w = randn(&[tout, 3], 4);
-            let loss = || {
-                (layer.forward(x.as_tensor()).unwrap() * &w)
-                    .unwrap()
-                    .sum_all()
-                    .unwrap()
-            };
-            let mut vars = all_vars(&vm);
-            vars.push(x.clone());
-            let err = grad_check(&vars, &loss);
+            let err = layer_grad_error(&vm, &x, 4, &|x| layer.forward(x).unwrap());
             eprintln!("strided conv k{k} s{s} t{t}: max gradient error {err:e}");
             assert!(err < 1e-6, "k{k} s{s}: {err}");
         }
@@ -1026,16 +1008,7 @@ mod tests {
             assert!((out[c] - mu).abs() < 1e-12);
             assert!((out[3 + c] - (var + STD_EPS).sqrt()).abs() < 1e-9);
         }
-        let w = randn(&[1, 6], 6);
-        let loss = || {
-            (pool.forward(h.as_tensor()).unwrap() * &w)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-        };
-        let mut vars = all_vars(&vm);
-        vars.push(h.clone());
-        let err = grad_check(&vars, &loss);
+        let err = layer_grad_error(&vm, &h, 6, &|h| pool.forward(h).unwrap());
         eprintln!("attentive stats pooling: max gradient error {err:e}");
         assert!(err < 1e-6, "{err}");
         // One frame: weight 1, std sqrt(eps), still finite gradients.
@@ -1063,16 +1036,7 @@ mod tests {
                 assert!((y[t * 4 + c] - want).abs() < 1e-12);
             }
         }
-        let w = randn(&[5, 4], 11);
-        let loss = || {
-            (norm.forward(x.as_tensor()).unwrap() * &w)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-        };
-        let mut vars = all_vars(&vm);
-        vars.push(x.clone());
-        let err = grad_check(&vars, &loss);
+        let err = layer_grad_error(&vm, &x, 11, &|x| norm.forward(x).unwrap());
         eprintln!("frame layer norm: max gradient error {err:e}");
         assert!(err < 1e-6, "{err}");
     }
