@@ -2,9 +2,9 @@
 //! log-mel frames, attentive statistics pooling) on RAVDESS speech, speaker-independent folds.
 //!
 //! ```text
-//! cargo run --release --example sequence -- [--data DIR] [--folds 0,1] [--seed 0] [--epochs 40]
+//! cargo run --release --example sequence -- [--data DIR] [--folds 0,1] [--seed 0] [--epochs 60]
 //!     [--adapt] [--no-augment] [--time-masks 2] [--freq-masks 2] [--lr 1e-3] [--cosine MIN_LR]
-//!     [--patience 8] [--batch 16] [--net net.json] [--out result.json]
+//!     [--patience 15] [--batch 16] [--net net.json] [--out result.json]
 //!     [--cache target/sequence-cache/ravdess-logmel64-vad-v1.bin]
 //! ```
 //!
@@ -55,10 +55,10 @@ struct Args {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Most epochs (early stopping on the validation fold).
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 60)]
     epochs: usize,
     /// Early-stopping patience in epochs.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 15)]
     patience: usize,
     /// AdamW learning rate.
     #[arg(long, default_value_t = 1e-3)]
