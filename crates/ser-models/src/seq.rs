@@ -499,7 +499,7 @@ fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
 
 impl SpecAugment {
     /// Mask `x` `[frames, features]` in place with draws from `rng`.
-    pub fn apply(&self, x: &mut Array2<f32>, rng: &mut ChaCha8Rng) {
+    pub(crate) fn apply(&self, x: &mut Array2<f32>, rng: &mut ChaCha8Rng) {
         let (t, f) = x.dim();
         let max_t = self.max_time.min(t / 5);
         for _ in 0..self.time_masks {
