@@ -256,7 +256,7 @@ impl Lstm {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use candle_core::{DType, Device, Var};
     use candle_nn::VarMap;
@@ -271,7 +271,7 @@ mod tests {
     }
 
     /// All elements of `t`, flattened, as f64.
-    fn values(t: &Tensor) -> Vec<f64> {
+    pub(crate) fn values(t: &Tensor) -> Vec<f64> {
         t.flatten_all()
             .unwrap()
             .to_dtype(DType::F64)

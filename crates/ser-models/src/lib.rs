@@ -8,6 +8,8 @@
 //!   `tools/convert/convert_keras.py`, embedded), [`Classifier::from_dir`] loads a checkpoint.
 //! * [`Trainer`] trains any architecture reproducibly (seeded ChaCha8 init, shuffling, dropout)
 //!   with Keras-style Adam, AdamW or RMSprop, early stopping, schedules and resumable checkpoints.
+//! * [`SeqNet`] / [`SeqTrainer`]: a sequence model over frames `[frames, n_in]` of any length
+//!   (strided 1-D convolutions, attentive statistics pooling), trained on labelled clips.
 //! * [`Metrics`] (accuracy, UAR, macro F1, confusion) and, with the cargo feature `plot` (off by
 //!   default), `plot` (training curves, confusion heat maps, SVG/PNG).
 
@@ -24,6 +26,7 @@ mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
 mod rng;
+mod seq;
 mod train;
 
 pub use checkpoint::{
@@ -43,6 +46,10 @@ pub use model::{
 };
 pub use optim::{Optimizer, OptimizerConfig};
 pub use rng::SharedRng;
+pub use seq::{
+    AttentiveStatsPool, FrameNorm, SeqConfig, SeqConv, SeqModel, SeqNet, SeqTrainConfig,
+    SeqTrainer, SpecAugment, StridedConv1d,
+};
 pub use ser_labels::{Emotion, Label, LabelSet};
 pub use train::{
     predict_classes, DataDescription, Dataset, EarlyStopping, EpochRecord, LrSchedule, TrainConfig,

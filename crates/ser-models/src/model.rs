@@ -12,7 +12,8 @@ use crate::error::{ModelError, Result};
 use crate::layers::{glorot, max_pool1d, Conv1dBlock, Dropout, Lstm};
 use crate::rng::{normal_f64, stream, uniform_f64, Purpose, SharedRng};
 
-fn dense(in_dim: usize, out_dim: usize, vb: VarBuilder) -> candle_core::Result<Linear> {
+/// A glorot-uniform / zero-bias dense layer (candle layout `weight` `[out, in]`, `bias` `[out]`).
+pub(crate) fn dense(in_dim: usize, out_dim: usize, vb: VarBuilder) -> candle_core::Result<Linear> {
     let w = vb.get_with_hints((out_dim, in_dim), "weight", glorot(in_dim, out_dim))?;
     let b = vb.get_with_hints(out_dim, "bias", Init::Const(0.0))?;
     Ok(Linear::new(w, Some(b)))
@@ -347,6 +348,20 @@ impl candle_nn::var_builder::SimpleBackend for SeededInit {
     }
 }
 
+/// A `VarBuilder` whose variables are drawn from the init hints with the ChaCha8 init stream of
+/// `seed` (in creation order) and collected in the returned `VarMap`.
+pub(crate) fn seeded_var_builder(seed: u64, dtype: DType) -> (VarBuilder<'static>, VarMap) {
+    let vars = VarMap::new();
+    let backend = SeededInit {
+        vars: vars.clone(),
+        rng: Mutex::new(stream(seed, Purpose::Init, 0)),
+    };
+    (
+        VarBuilder::from_backend(Box::new(backend), dtype, Device::Cpu),
+        vars,
+    )
+}
+
 /// Orthonormalise the rows of a `[r, c]` matrix (`r <= c`) in place: modified Gram-Schmidt, as
 /// Keras' `orthogonal` initialiser yields a matrix with orthonormal rows.
 fn orthonormal_rows(data: &mut [f64], r: usize, c: usize) {
@@ -372,12 +387,7 @@ fn orthonormal_rows(data: &mut [f64], r: usize, c: usize) {
 /// zero biases, orthogonal LSTM recurrent kernel, LSTM forget-gate bias 1), all drawn from the
 /// ChaCha8 stream of `seed`.
 pub fn init_network(cfg: &ModelConfig, seed: u64) -> Result<(Network, VarMap)> {
-    let vars = VarMap::new();
-    let backend = SeededInit {
-        vars: vars.clone(),
-        rng: Mutex::new(stream(seed, Purpose::Init, 0)),
-    };
-    let vb = VarBuilder::from_backend(Box::new(backend), DType::F32, Device::Cpu);
+    let (vb, vars) = seeded_var_builder(seed, DType::F32);
     let net = Network::new(cfg, vb, SharedRng::new(seed))?;
     if let ModelConfig::A(a) = cfg {
         let map = vars.data().lock().map_err(|_| ModelError::Config {

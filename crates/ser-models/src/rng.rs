@@ -13,6 +13,7 @@ pub(crate) enum Purpose {
     Init = 1,
     Shuffle = 2,
     Dropout = 3,
+    Augment = 4,
 }
 
 /// The generator for `(seed, purpose, epoch)`.

@@ -307,7 +307,7 @@ impl std::fmt::Debug for Trainer {
 }
 
 /// A copy of every variable's current value, by name (through [`VarMap::data`]).
-fn snapshot(vars: &VarMap) -> Result<HashMap<String, Tensor>> {
+pub(crate) fn snapshot(vars: &VarMap) -> Result<HashMap<String, Tensor>> {
     let map = vars.data().lock().map_err(|_| ModelError::Config {
         field: "vars",
         reason: "poisoned lock".into(),
