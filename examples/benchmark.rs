@@ -175,7 +175,7 @@ impl Recipe {
             },
             seed,
             shuffle: true,
-            early_stopping: early_stopping.then(|| EarlyStopping {
+            early_stopping: early_stopping.then_some(EarlyStopping {
                 patience: self.patience,
                 min_delta: 0.0,
                 restore_best: true,
@@ -753,7 +753,7 @@ fn main() -> Result<()> {
             let mut variants: Vec<String> = Vec::new();
             for (held, (name, _)) in corpora.iter().enumerate() {
                 // trained on every other corpus; and, for the others, on RAVDESS alone
-                let mut sets: Vec<(String, Box<dyn Fn(usize) -> bool>)> =
+                let mut sets: Vec<(String, Box<Include>)> =
                     vec![(name.clone(), Box::new(move |i| i != held))];
                 if held != 0 {
                     sets.push((
@@ -944,11 +944,14 @@ fn other_corpora(
     Ok(out)
 }
 
+/// Which corpora (by index) a pooled training set includes.
+type Include = dyn Fn(usize) -> bool;
+
 /// Training and validation data pooled over `corpora` (all but `held_out`): every 10th speaker
 /// (sorted ids) of each corpus validates, the others (with their augmented copies) train.
 fn pooled(
     corpora: &[(String, CorpusTables)],
-    include: &dyn Fn(usize) -> bool,
+    include: &Include,
     adapted: bool,
 ) -> Result<(Arc<Dataset>, Arc<Dataset>)> {
     let mut train = Vec::new();

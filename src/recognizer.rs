@@ -33,10 +33,16 @@ const DEFAULT_WEIGHTS: &[u8] = include_bytes!(concat!(
 /// Subdirectory of a checkpoint directory holding its speaker-adapted variant.
 pub const ADAPTED_DIR: &str = "adapted";
 
-/// The embedded default model's speaker-adapted variant (`models/default/adapted/`), if any.
-const DEFAULT_ADAPTED_CONFIG: Option<&[u8]> = None;
+/// The embedded default model's speaker-adapted variant (`models/default/adapted/`).
+const DEFAULT_ADAPTED_CONFIG: Option<&[u8]> = Some(include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/models/default/adapted/model.json"
+)));
 /// Its weights.
-const DEFAULT_ADAPTED_WEIGHTS: Option<&[u8]> = None;
+const DEFAULT_ADAPTED_WEIGHTS: Option<&[u8]> = Some(include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/models/default/adapted/model.safetensors"
+)));
 
 /// Name used in errors for audio given as samples rather than a file.
 const SAMPLES_INPUT: &str = "<samples>";
@@ -70,7 +76,12 @@ impl ModelChoice {
     /// A one-line human description.
     pub fn description(&self) -> String {
         match self {
-            ModelChoice::Default => "The bundled default model, trained on RAVDESS speech".into(),
+            ModelChoice::Default => {
+                "The bundled default model: speech statistics + MLP, 7 emotions, trained on \
+                 RAVDESS, EmoDB, ASED and nEMO; on unseen RAVDESS speakers UAR 0.55 per clip, \
+                 0.64 adapted to the speaker (CC BY-NC-SA 4.0)"
+                    .into()
+            }
             ModelChoice::Seed(SeedModel::A) => {
                 "The 2019 study's Model A: LSTM(128) + dense layers, 77,160 parameters".into()
             }
@@ -969,7 +980,17 @@ mod tests {
     fn every_builtin_choice_loads() {
         for choice in ModelChoice::BUILTIN {
             let c = choice.load().unwrap();
-            assert_eq!(c.labels(), &LabelSet::study(), "{choice}");
+            let adapted = choice.load_adapted().unwrap();
+            if choice == ModelChoice::Default {
+                assert_eq!(c.labels().len(), 7);
+                let a = adapted.unwrap();
+                assert_eq!(a.labels(), c.labels());
+                assert_eq!(a.frontend(), c.frontend());
+                assert!(a.meta().speaker_standardized && !c.meta().speaker_standardized);
+            } else {
+                assert_eq!(c.labels(), &LabelSet::study(), "{choice}");
+                assert!(adapted.is_none());
+            }
         }
         let missing = ModelChoice::Dir(PathBuf::from("no/such/checkpoint"));
         assert!(matches!(missing.load(), Err(Error::LoadModel { .. })));

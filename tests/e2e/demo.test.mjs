@@ -6,7 +6,7 @@
 //
 // Checks:
 //  1. a bundled clip uploaded through the file input and predicted with the default model shows
-//     the emotion the library (the `predict` example) gives for that clip, with 8 bars;
+//     the emotion the library (the `predict` example) gives for that clip, with one bar per label;
 //  2. the same with a seed model picked in the model menu;
 //  3. a long recording (bundled clips joined, > 4 s) shows the timeline band: one segment per
 //     window coloured by the library's per-window emotion, probabilities on hover, a click
@@ -33,7 +33,8 @@ const PREDICT_BIN = process.env.PREDICT_BIN || path.join(ROOT, "target/release/e
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const SCREENSHOT = process.env.SCREENSHOT || "";
 const UPLOAD_LIMIT_MB = 2;
-const EMOTIONS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
+// The default model's labels (RAVDESS calm merged into neutral; see models/default/README.md).
+const EMOTIONS = ["neutral", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
 
 const data = (p) => path.join(ROOT, "tests/data", p);
 const CLIP = data("ravdess/03-01-08-01-01-01-01.wav");

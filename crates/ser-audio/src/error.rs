@@ -154,9 +154,10 @@ pub enum AudioError {
         to: u32,
     },
 
-    /// A sample is too large in magnitude to resample: the FFT sums inside the resampler would
-    /// overflow `f32` (audio is nominally within ±1; only a corrupt float file gets here).
-    #[error("{}sample {value:e} at index {index} is too large to resample (|sample| must be at most {limit:e})", prefix(.path.as_deref()))]
+    /// A sample is not finite (NaN, ±inf) or too large in magnitude to resample: the FFT sums
+    /// inside the resampler would overflow `f32` or spread the NaN (audio is nominally within
+    /// ±1; only corrupt float data gets here).
+    #[error("{}sample {value:e} at index {index} cannot be resampled (it must be finite with |sample| at most {limit:e})", prefix(.path.as_deref()))]
     TooLoud {
         /// The file being loaded; `None` from [`resample`](crate::resample) / [`Resampler`](crate::Resampler).
         path: Option<PathBuf>,

@@ -188,8 +188,8 @@ impl Resampler {
     ///
     /// # Errors
     /// [`AudioError::TooLong`] if the output would exceed [`MAX_SAMPLES`];
-    /// [`AudioError::TooLoud`] if a sample exceeds [`MAX_RESAMPLE_MAGNITUDE`] in magnitude
-    /// (rates differ); [`AudioError::Resample`] if rubato fails (not expected).
+    /// [`AudioError::TooLoud`] if a sample is not finite or exceeds
+    /// [`MAX_RESAMPLE_MAGNITUDE`] in magnitude (rates differ); [`AudioError::Resample`] if rubato fails (not expected).
     pub fn process(&mut self, input: &[f32]) -> Result<Vec<f32>, AudioError> {
         let mut out = Vec::new();
         self.process_into(input, &mut out)?;
@@ -229,9 +229,9 @@ impl Resampler {
         if input.is_empty() {
             return Ok(());
         }
-        if let Some((index, value)) =
-            crate::first_sample_where(input, |v| v.abs() > MAX_RESAMPLE_MAGNITUDE)
-        {
+        if let Some((index, value)) = crate::first_sample_where(input, |v| {
+            !v.is_finite() || v.abs() > MAX_RESAMPLE_MAGNITUDE
+        }) {
             return Err(AudioError::TooLoud {
                 path: None,
                 index,

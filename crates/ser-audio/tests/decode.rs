@@ -645,14 +645,19 @@ fn samples_too_large_to_resample_are_refused_with_the_file_named() {
             assert!(out.iter().all(|v| v.is_finite()), "{amp:e} {from}->{to}");
         }
     }
-    let mut y = vec![0.0f32; 100];
-    y[7] = f32::MAX;
-    assert!(matches!(
-        ser_audio::resample(&y, 48000, 22050),
-        Err(AudioError::TooLoud {
-            path: None,
-            index: 7,
-            ..
-        })
-    ));
+    for bad in [f32::MAX, f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let mut y = vec![0.0f32; 100];
+        y[7] = bad;
+        assert!(
+            matches!(
+                ser_audio::resample(&y, 48000, 22050),
+                Err(AudioError::TooLoud {
+                    path: None,
+                    index: 7,
+                    ..
+                })
+            ),
+            "{bad}"
+        );
+    }
 }
