@@ -989,8 +989,9 @@ fn ablations(base: &Recipe) -> Vec<(String, Recipe)> {
         v.push((name.to_string(), r));
     };
     add("no speed perturbation", &|r| r.speeds.clear());
-    add("+ noisy copy (white noise, 20 dB SNR)", &|r| {
-        r.noise_snr_db = vec![20.0]
+    add("no noisy copy", &|r| r.noise_snr_db.clear());
+    add("noisy copy at 25 dB SNR instead of 15", &|r| {
+        r.noise_snr_db = vec![25.0]
     });
     add("no VAD (all frames)", &|r| r.frontend.vad = None);
     add("no pitch", &|r| r.frontend.pitch = None);
