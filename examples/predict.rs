@@ -9,7 +9,7 @@
 //!
 //! Speaker adaptation (models with a speaker-adapted variant, such as the default): `--adapt`
 //! treats all inputs of the call as one speaker; `--timeline` adapts to its own recording by
-//! default (`--no-adapt` turns that off). Without either, each clip is classified on its own
+//! default when it lasts at least 10 s (`--no-adapt` turns that off). Without either, each clip is classified on its own
 //! with no other audio.
 //!
 //! `--model` is `default` (embedded), `seed-a` .. `seed-d` (the 2019 study's released models) or
@@ -42,6 +42,10 @@ use serde::Serialize;
 /// What the table says for a file (or timeline window) without speech.
 const NO_SPEECH: &str = "no speech";
 
+/// `--timeline` adapts to its own recording only from this length on (seconds): the speaker's
+/// statistics need several windows (3 s every 1 s: at least 8 here).
+const MIN_SELF_ADAPT_SECONDS: f64 = 10.0;
+
 /// Show a progress bar for at least this many files (on a terminal only).
 const PROGRESS_MIN_FILES: usize = 20;
 
@@ -57,7 +61,8 @@ struct Args {
     #[arg(long)]
     json: bool,
     /// Also classify 3 s windows every 1 s (for long recordings). Adapts to the recording's
-    /// own speaker first when the model can (see --no-adapt).
+    /// own speaker first when the model can and the recording lasts at least 10 s (see
+    /// --no-adapt).
     #[arg(long)]
     timeline: bool,
     /// Treat every input of this call as one speaker: standardise the features by their
@@ -264,7 +269,8 @@ fn run() -> anyhow::Result<bool> {
 
 /// Classifies one file (and its timeline when asked), the error as a message. With
 /// `adapt_to_itself` the recognizer first adapts to the recording's own windows (two passes;
-/// skipped when it has too little speech) and forgets it afterwards. Also returns whether it
+/// skipped for recordings shorter than [`MIN_SELF_ADAPT_SECONDS`] or with too little speech)
+/// and forgets it afterwards. Also returns whether it
 /// adapted.
 fn classify(
     recognizer: &mut Recognizer,
@@ -273,7 +279,9 @@ fn classify(
     adapt_to_itself: bool,
 ) -> Result<(Prediction, Option<Timeline>, bool), String> {
     let clip = recognizer.load_file(path).map_err(message)?;
-    let adapted = adapt_to_itself && recognizer.adapt_to_recording(&clip).is_ok();
+    let adapted = adapt_to_itself
+        && clip.duration() >= MIN_SELF_ADAPT_SECONDS
+        && recognizer.adapt_to_recording(&clip).is_ok();
     let result = (|| {
         let prediction = recognizer.predict_clip(&clip).map_err(message)?;
         let timeline = if timeline {
