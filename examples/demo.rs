@@ -14,12 +14,14 @@
 //! - `POST /api/predict?model=seed-b&timeline=1&name=clip.wav` with the raw file as the body ->
 //!   `{"file", "model", "speech", "speech_s", "emotion", "confidence", "probabilities":
 //!   {"neutral": p, ... every label of the model}, "labels": [...], "duration_s", "timings_ms":
-//!   {"decode", "vad", "features", "inference"}, "timeline"?: {..., "windows": [{"start",
+//!   {"decode", "vad", "features", "inference"}, "adapted", "timeline"?: {..., "windows": [{"start",
 //!   "end", "speech", "speech_s", "emotion", "probabilities"}]}}` (`labels` in the model's
 //!   order; the page draws a bar per label, so a checkpoint with its own classes works too).
 //!   Audio without speech (silence, a DC level, steady noise; see `ser::mfcc::Vad`) is an
 //!   answer, not an error: 200 with `"speech": false, "emotion": null` (and `null` confidence
-//!   and probabilities); timeline windows without speech likewise.
+//!   and probabilities); timeline windows without speech likewise. With `timeline=1` an upload
+//!   of at least 10 s is first used as its own speaker's adaptation data
+//!   (`Recognizer::adapt_to_recording_if_long`, as `predict --timeline`; `"adapted": true`).
 //!
 //! The page shows the timeline (recordings over 4 s) as a band: one segment per window,
 //! coloured by the window's most likely emotion (legend below it), blank where there is no
@@ -145,6 +147,8 @@ struct PredictAnswer<'a> {
     model: &'a str,
     #[serde(flatten)]
     prediction: &'a Prediction,
+    /// Whether the answer is adapted to the upload's own speaker (long uploads).
+    adapted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<&'a Timeline>,
 }
@@ -328,22 +332,31 @@ fn predict(app: &App, request: &mut Request, query: &str) -> Reply {
 
     let mut recognizer = recognizer.lock().unwrap_or_else(PoisonError::into_inner);
     let result = recognizer.load_bytes(&body, &name).and_then(|clip| {
-        let prediction = recognizer.predict_clip(&clip)?;
-        let timeline = if timeline {
-            Some(recognizer.timeline_clip(&clip)?)
-        } else {
-            None
-        };
-        Ok((prediction, timeline))
+        // A long upload is its own speaker's adaptation data (as `predict --timeline`).
+        let adapted = timeline && recognizer.adapt_to_recording_if_long(&clip);
+        let answer = (|| {
+            let prediction = recognizer.predict_clip(&clip)?;
+            let timeline = if timeline {
+                Some(recognizer.timeline_clip(&clip)?)
+            } else {
+                None
+            };
+            Ok((prediction, timeline, adapted))
+        })();
+        if adapted {
+            recognizer.clear_adaptation();
+        }
+        answer
     });
     drop(recognizer);
     match result {
-        Ok((prediction, timeline)) => Reply::json(
+        Ok((prediction, timeline, adapted)) => Reply::json(
             200,
             &PredictAnswer {
                 file: &name,
                 model: &model,
                 prediction: &prediction,
+                adapted,
                 timeline: timeline.as_ref(),
             },
         ),

@@ -42,10 +42,6 @@ use serde::Serialize;
 /// What the table says for a file (or timeline window) without speech.
 const NO_SPEECH: &str = "no speech";
 
-/// `--timeline` adapts to its own recording only from this length on (seconds): the speaker's
-/// statistics need several windows (3 s every 1 s: at least 8 here).
-const MIN_SELF_ADAPT_SECONDS: f64 = 10.0;
-
 /// Show a progress bar for at least this many files (on a terminal only).
 const PROGRESS_MIN_FILES: usize = 20;
 
@@ -269,7 +265,7 @@ fn run() -> anyhow::Result<bool> {
 
 /// Classifies one file (and its timeline when asked), the error as a message. With
 /// `adapt_to_itself` the recognizer first adapts to the recording's own windows (two passes;
-/// skipped for recordings shorter than [`MIN_SELF_ADAPT_SECONDS`] or with too little speech)
+/// skipped for recordings shorter than `ser::SELF_ADAPT_MIN_SECONDS` or with too little speech)
 /// and forgets it afterwards. Also returns whether it
 /// adapted.
 fn classify(
@@ -279,9 +275,7 @@ fn classify(
     adapt_to_itself: bool,
 ) -> Result<(Prediction, Option<Timeline>, bool), String> {
     let clip = recognizer.load_file(path).map_err(message)?;
-    let adapted = adapt_to_itself
-        && clip.duration() >= MIN_SELF_ADAPT_SECONDS
-        && recognizer.adapt_to_recording(&clip).is_ok();
+    let adapted = adapt_to_itself && recognizer.adapt_to_recording_if_long(&clip);
     let result = (|| {
         let prediction = recognizer.predict_clip(&clip).map_err(message)?;
         let timeline = if timeline {

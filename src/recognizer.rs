@@ -30,6 +30,10 @@ const DEFAULT_WEIGHTS: &[u8] = include_bytes!(concat!(
     "/models/default/model.safetensors"
 ));
 
+/// Shortest recording [`Recognizer::adapt_to_recording_if_long`] adapts to, seconds: a
+/// speaker's statistics need several windows (3 s every 1 s: at least 8 here).
+pub const SELF_ADAPT_MIN_SECONDS: f64 = 10.0;
+
 /// Subdirectory of a checkpoint directory holding its speaker-adapted variant.
 pub const ADAPTED_DIR: &str = "adapted";
 
@@ -451,6 +455,17 @@ impl Recognizer {
             .map(|span| (clip.name.as_str(), &clip.samples[span]))
             .collect();
         self.adapt_segments(&segments, "windows")
+    }
+
+    /// Adapts to the recording's own speaker ([`Self::adapt_to_recording`]) when that can
+    /// work: the model has an adapted variant, the recording lasts at least
+    /// [`SELF_ADAPT_MIN_SECONDS`] and enough of its windows hold speech. Returns whether it
+    /// adapted (otherwise any previous adaptation is kept). The rule behind `predict
+    /// --timeline` and the demo's timeline; call [`Self::clear_adaptation`] afterwards.
+    pub fn adapt_to_recording_if_long(&mut self, clip: &Clip) -> bool {
+        self.can_adapt()
+            && clip.duration() >= SELF_ADAPT_MIN_SECONDS
+            && self.adapt_to_recording(clip).is_ok()
     }
 
     fn adapt_segments(
