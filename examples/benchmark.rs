@@ -461,37 +461,21 @@ fn summarize(results: &[Scored], variant: &str, adapted: bool, extra: Value) -> 
     let n_folds = rs.iter().map(|r| r.key.fold + 1).max().unwrap_or(0);
     let uar = |r: &Scored| r.metrics.uar;
     let acc = |r: &Scored| r.metrics.accuracy;
+    // the mean of `metric` over the runs that `keep`
+    let mean_where = |keep: &dyn Fn(&Scored) -> bool, metric: &dyn Fn(&Scored) -> f64| {
+        let v: Vec<f64> = rs.iter().filter(|r| keep(r)).map(|r| metric(r)).collect();
+        mean_std(&v).mean
+    };
     let per_fold: Vec<f64> = (0..n_folds)
-        .map(|k| {
-            let v: Vec<f64> = rs
-                .iter()
-                .filter(|r| r.key.fold == k)
-                .map(|r| uar(r))
-                .collect();
-            mean_std(&v).mean
-        })
+        .map(|k| mean_where(&|r| r.key.fold == k, &uar))
         .collect();
     let acc_fold: Vec<f64> = (0..n_folds)
-        .map(|k| {
-            let v: Vec<f64> = rs
-                .iter()
-                .filter(|r| r.key.fold == k)
-                .map(|r| acc(r))
-                .collect();
-            mean_std(&v).mean
-        })
+        .map(|k| mean_where(&|r| r.key.fold == k, &acc))
         .collect();
     let ms = mean_std(&per_fold);
     let seed_means: Vec<f64> = seeds
         .iter()
-        .map(|s| {
-            let v: Vec<f64> = rs
-                .iter()
-                .filter(|r| r.key.seed == *s)
-                .map(|r| uar(r))
-                .collect();
-            mean_std(&v).mean
-        })
+        .map(|s| mean_where(&|r| r.key.seed == *s, &uar))
         .collect();
     let runs: Vec<Value> = rs
         .iter()

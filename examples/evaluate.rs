@@ -8,8 +8,8 @@
 //!
 //! Every labelled clip found counts (`n`): a clip of a class the model lacks can only be wrong,
 //! a prediction of a class the corpus lacks is wrong (SAVEE has no calm), and a clip that fails
-//! to decode is wrong and listed. Prints accuracy, UAR (averaged over the classes the corpus
-//! has), macro F1 and the confusion matrix, whose classes (`labels`) are the corpus's, then the
+//! to decode or holds no speech (the recognizer's voice-activity detector) is wrong and listed.
+//! Prints accuracy, UAR (averaged over the classes the corpus has), macro F1 and the confusion matrix, whose classes (`labels`) are the corpus's, then the
 //! model's others, then `(no prediction)` when a clip failed; with `--json` one object
 //! `{"n", "accuracy", "uar", "macro_f1", "labels": [...], "confusion": [[...]],
 //! "per_class_recall": [...], "model_labels": [...], "failed": [{"path", "reason"}],
@@ -29,6 +29,12 @@ use ser::{Label, LabelSet, ModelChoice};
 use ser_corpus::features::{extract_features, ExtractOptions, FeatureConfig};
 use ser_corpus::{CorpusKind, ScanOptions};
 use ser_models::Metrics;
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+use ser::audio::LoadOptions;
+use ser::mfcc::{Vad, VadConfig};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -97,8 +103,25 @@ fn main() -> Result<()> {
             .filter(|l| !corpus_labels.contains(l))
             .cloned(),
     );
+    // Speech or not: a clip in which the voice-activity detector (the recognizer's, default
+    // settings) finds no speech gets no emotion, as `predict` says, so it counts as wrong.
+    let rate = model.frontend().sample_rate();
+    let no_speech: HashSet<PathBuf> = feats
+        .items
+        .par_iter()
+        .map_init(
+            || Vad::new(VadConfig::default()),
+            |vad, it| {
+                let vad = vad.as_mut().ok()?;
+                let audio = ser::audio::load(&it.path, &LoadOptions::with_rate(rate)).ok()?;
+                let d = vad.decide(&audio.samples, rate).ok()?;
+                (!d.speech).then(|| it.path.clone())
+            },
+        )
+        .flatten()
+        .collect();
     let no_prediction = Label::Other("(no prediction)".into());
-    if !feats.failures.is_empty() {
+    if !feats.failures.is_empty() || !no_speech.is_empty() {
         classes.push(no_prediction.clone());
     }
     let labels = LabelSet::new(classes)?;
@@ -128,11 +151,17 @@ fn main() -> Result<()> {
             ser_models::predict_classes(&adapted, x.view())?
         }
     };
+    let mut failed = Vec::with_capacity(feats.failures.len() + no_speech.len());
     for (item, &p) in feats.items.iter().zip(&model_pred) {
         truth.push(class_of(&item.label)?);
-        pred.push(model_onto[p].context("model class missing from the evaluation classes")?);
+        if no_speech.contains(&item.path) {
+            eprintln!("no speech (counted as wrong) {}", item.path.display());
+            pred.push(class_of(&no_prediction)?);
+            failed.push(serde_json::json!({"path": item.path, "reason": "no speech"}));
+        } else {
+            pred.push(model_onto[p].context("model class missing from the evaluation classes")?);
+        }
     }
-    let mut failed = Vec::with_capacity(feats.failures.len());
     for f in &feats.failures {
         eprintln!(
             "failed (counted as wrong) {}: {}",
