@@ -853,16 +853,11 @@ fn main() -> Result<()> {
 /// The default model's classes: seven emotions every training corpus can label (RAVDESS's
 /// calm, which no other corpus has, merged into neutral; EmoDB's boredom left out).
 fn shared_labels() -> LabelSet {
-    LabelSet::from_emotions(&[
-        Emotion::Neutral,
-        Emotion::Happy,
-        Emotion::Sad,
-        Emotion::Angry,
-        Emotion::Fearful,
-        Emotion::Disgust,
-        Emotion::Surprised,
-    ])
-    .expect("distinct emotions")
+    let seven: Vec<Emotion> = Emotion::STUDY
+        .into_iter()
+        .filter(|e| *e != Emotion::Calm)
+        .collect();
+    LabelSet::from_emotions(&seven).expect("distinct emotions")
 }
 
 /// A corpus with its augmented copies.
