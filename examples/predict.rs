@@ -166,6 +166,7 @@ fn run() -> anyhow::Result<bool> {
         ))?;
     }
 
+    let mut preloaded: Vec<Option<Result<ser::Clip, String>>> = Vec::new();
     if args.adapt {
         if !recognizer.can_adapt() {
             anyhow::bail!(
@@ -173,14 +174,16 @@ fn run() -> anyhow::Result<bool> {
                 recognizer.model()
             );
         }
-        let clips: Vec<ser::Clip> = jobs
+        // decoded once: for the adaptation here and for the predictions below
+        preloaded = jobs
             .iter()
-            .filter_map(|j| match j {
-                Job::File(p) => recognizer.load_file(p).ok(),
+            .map(|j| match j {
+                Job::File(p) => Some(recognizer.load_file(p).map_err(message)),
                 Job::Missing(..) => None,
             })
             .collect();
-        let a = recognizer.adapt(&clips)?;
+        let clips = preloaded.iter().flatten().filter_map(|c| c.as_ref().ok());
+        let a = recognizer.adapt(clips)?;
         if !args.json {
             emit(format!(
                 "(adapted to one speaker: {} clips with speech)",
@@ -194,9 +197,13 @@ fn run() -> anyhow::Result<bool> {
     let mut failed = 0usize;
     let mut no_speech = 0usize;
     let mut total = ser::Timings::default();
-    for (job, name) in jobs.iter().zip(&names) {
+    for (i, (job, name)) in jobs.iter().zip(&names).enumerate() {
         let result = match job {
-            Job::File(path) => classify(&mut recognizer, path, args.timeline, adapt_timeline),
+            Job::File(path) => preloaded
+                .get_mut(i)
+                .and_then(Option::take)
+                .unwrap_or_else(|| recognizer.load_file(path).map_err(message))
+                .and_then(|clip| classify(&mut recognizer, &clip, args.timeline, adapt_timeline)),
             Job::Missing(_, why) => Err(why.clone()),
         };
         match result {
@@ -263,23 +270,22 @@ fn run() -> anyhow::Result<bool> {
     Ok(failed == 0)
 }
 
-/// Classifies one file (and its timeline when asked), the error as a message. With
+/// Classifies one decoded file (and its timeline when asked), the error as a message. With
 /// `adapt_to_itself` the recognizer first adapts to the recording's own windows (two passes;
 /// skipped for recordings shorter than `ser::SELF_ADAPT_MIN_SECONDS` or with too little speech)
 /// and forgets it afterwards. Also returns whether it
 /// adapted.
 fn classify(
     recognizer: &mut Recognizer,
-    path: &Path,
+    clip: &ser::Clip,
     timeline: bool,
     adapt_to_itself: bool,
 ) -> Result<(Prediction, Option<Timeline>, bool), String> {
-    let clip = recognizer.load_file(path).map_err(message)?;
-    let adapted = adapt_to_itself && recognizer.adapt_to_recording_if_long(&clip);
+    let adapted = adapt_to_itself && recognizer.adapt_to_recording_if_long(clip);
     let result = (|| {
-        let prediction = recognizer.predict_clip(&clip).map_err(message)?;
+        let prediction = recognizer.predict_clip(clip).map_err(message)?;
         let timeline = if timeline {
-            Some(recognizer.timeline_clip(&clip).map_err(message)?)
+            Some(recognizer.timeline_clip(clip).map_err(message)?)
         } else {
             None
         };

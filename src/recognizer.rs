@@ -435,9 +435,12 @@ impl Recognizer {
     /// [`Error::NotAdaptable`] for a model without an adapted variant,
     /// [`Error::AdaptationData`] for fewer than two clips with speech, and the feature errors
     /// of [`Self::features`].
-    pub fn adapt(&mut self, clips: &[Clip]) -> Result<&SpeakerAdaptation, Error> {
+    pub fn adapt<'c>(
+        &mut self,
+        clips: impl IntoIterator<Item = &'c Clip>,
+    ) -> Result<&SpeakerAdaptation, Error> {
         let segments: Vec<(&str, &[f32])> = clips
-            .iter()
+            .into_iter()
             .map(|c| (c.name.as_str(), c.samples.as_slice()))
             .collect();
         self.adapt_segments(&segments, "clips")

@@ -87,7 +87,8 @@ pub struct Pitch {
     tau_min: usize,
     tau_max: usize,
     x: Vec<f32>,
-    /// One frame's analysis samples (reused).
+    /// Scratch samples (reused): the zero-padded input while decimating, then one frame's
+    /// analysis samples.
     seg: Vec<f32>,
     /// The squared difference of each lag `1..=tau_max` (reused).
     acc: Vec<f32>,

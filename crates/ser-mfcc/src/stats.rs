@@ -180,11 +180,10 @@ impl SpeechStats {
         let Some(vad) = &mut self.vad else {
             return Ok(vec![true; frames]);
         };
-        let decision = match known {
-            Some(d) => d.clone(),
-            None => vad.decide(samples, sr)?,
+        let mask = match known {
+            Some(d) => d.mask_for(frames, hop_seconds),
+            None => vad.decide(samples, sr)?.mask_for(frames, hop_seconds),
         };
-        let mask = decision.mask_for(frames, hop_seconds);
         Ok(if mask.iter().any(|&m| m) {
             mask
         } else {
@@ -259,7 +258,7 @@ impl SpeechStats {
                 .iter()
                 .map(|f| f.ln())
                 .collect();
-            let (m, s) = mean_std(&logf0);
+            let (m, s) = mean_std(logf0.iter());
             out.extend([m, s, percentile(&logf0, 10.0), percentile(&logf0, 90.0)]);
         }
         let win = self.cfg.log_mel.win_length;
@@ -267,7 +266,7 @@ impl SpeechStats {
             .iter()
             .map(|&i| (frame_rms(samples, i * hop, win) + 1e-6).ln())
             .collect();
-        let (m, s) = mean_std(&energy);
+        let (m, s) = mean_std(energy.iter());
         out.extend([m, s]);
         out.push((rows.len() * hop) as f32 / self.cfg.log_mel.sample_rate as f32);
         Ok(Array1::from(out))
@@ -277,26 +276,21 @@ impl SpeechStats {
 /// Mean and population standard deviation of each column of `x` `[rows, n]` appended to
 /// `out` (all means, then all stds); zeros for no rows.
 fn push_mean_std(out: &mut Vec<f32>, x: ArrayView2<f32>) {
-    let n = x.nrows().max(1) as f64;
-    let mut means = Vec::with_capacity(x.ncols());
-    let mut stds = Vec::with_capacity(x.ncols());
-    for col in x.columns() {
-        let m = col.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-        let var = col.iter().map(|&v| (f64::from(v) - m).powi(2)).sum::<f64>() / n;
-        means.push(m as f32);
-        stds.push(var.sqrt() as f32);
-    }
+    let (means, stds): (Vec<f32>, Vec<f32>) =
+        x.columns().into_iter().map(|c| mean_std(c.iter())).unzip();
     out.extend(means);
     out.extend(stds);
 }
 
-fn mean_std(v: &[f32]) -> (f32, f32) {
-    if v.is_empty() {
+/// Mean and population standard deviation of `values` (computed in f64); `(0, 0)` for none.
+fn mean_std<'a>(values: impl Iterator<Item = &'a f32> + Clone) -> (f32, f32) {
+    let n = values.clone().count();
+    if n == 0 {
         return (0.0, 0.0);
     }
-    let n = v.len() as f64;
-    let m = v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
-    let var = v.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / n;
+    let n = n as f64;
+    let m = values.clone().map(|&x| f64::from(x)).sum::<f64>() / n;
+    let var = values.map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / n;
     (m as f32, var.sqrt() as f32)
 }
 
