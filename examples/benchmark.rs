@@ -594,29 +594,24 @@ fn main() -> Result<()> {
         Stage::Ravdess | Stage::Song => {
             let items = scan(&data.join("ravdess"), CorpusKind::Ravdess)?;
             let splits = ravdess_splits(&items)?;
-            let main = tables(&items, &recipe, &study, &args.cache)?;
-            let aug = augmented(&items, &recipe, &study, &args.cache)?;
+            let main = CorpusTables::extract(&items, &recipe, &study, &args.cache)?;
             let song;
-            let song_aug;
-            let mut extra: Vec<&Tables> = aug.iter().collect();
+            let mut extra: Vec<&Tables> = main.aug.iter().collect();
             let others = other_corpora(args.extra.as_deref(), &recipe, &study, &args.cache)?;
             for o in &others {
-                extra.push(&o.main);
-                extra.extend(o.aug.iter());
+                extra.extend(o.all());
             }
             let base = if args.stage == Stage::Song {
                 let s = scan(&data.join("ravdess-song"), CorpusKind::Ravdess)?;
-                song = tables(&s, &recipe, &study, &args.cache)?;
-                song_aug = augmented(&s, &recipe, &study, &args.cache)?;
-                extra.push(&song);
-                extra.extend(song_aug.iter());
+                song = CorpusTables::extract(&s, &recipe, &study, &args.cache)?;
+                extra.extend(song.all());
                 "ravdess_speaker_6fold_with_song"
             } else {
                 "ravdess_speaker_6fold"
             };
             let jobs = cv_jobs(
                 base,
-                &main,
+                &main.main,
                 &extra,
                 &splits,
                 &recipe,
@@ -650,12 +645,11 @@ fn main() -> Result<()> {
                 validation_folds: 1,
             }
             .splits(&items, &[])?;
-            let main = tables(&items, &recipe, &labels, &args.cache)?;
-            let aug = augmented(&items, &recipe, &labels, &args.cache)?;
-            let extra: Vec<&Tables> = aug.iter().collect();
+            let main = CorpusTables::extract(&items, &recipe, &labels, &args.cache)?;
+            let extra: Vec<&Tables> = main.aug.iter().collect();
             let jobs = cv_jobs(
                 "emodb_loso",
-                &main,
+                &main.main,
                 &extra,
                 &splits,
                 &recipe,
@@ -686,15 +680,14 @@ fn main() -> Result<()> {
             for (name, r) in &variants {
                 let fp = serde_json::to_string(&(&r.frontend, &r.speeds, &r.noise_snr_db))?;
                 if !all_tables.contains_key(&fp) {
-                    let t = tables(&items, r, &study, &args.cache)?;
-                    let a = augmented(&items, r, &study, &args.cache)?;
-                    all_tables.insert(fp.clone(), (t, a));
+                    let c = CorpusTables::extract(&items, r, &study, &args.cache)?;
+                    all_tables.insert(fp.clone(), c);
                 }
-                let (t, a) = &all_tables[&fp];
-                let extra: Vec<&Tables> = a.iter().collect();
+                let c = &all_tables[&fp];
+                let extra: Vec<&Tables> = c.aug.iter().collect();
                 jobs.extend(cv_jobs(
                     name,
-                    t,
+                    &c.main,
                     &extra,
                     &splits,
                     r,
@@ -866,6 +859,21 @@ struct CorpusTables {
     aug: Vec<Tables>,
 }
 
+impl CorpusTables {
+    /// The tables of `items` and of the recipe's augmented copies of them.
+    fn extract(items: &[Item], recipe: &Recipe, labels: &LabelSet, cache: &Path) -> Result<Self> {
+        Ok(Self {
+            main: tables(items, recipe, labels, cache)?,
+            aug: augmented(items, recipe, labels, cache)?,
+        })
+    }
+
+    /// The main table, then the augmented ones.
+    fn all(&self) -> impl Iterator<Item = &Tables> {
+        std::iter::once(&self.main).chain(&self.aug)
+    }
+}
+
 /// RAVDESS speech and, when `extra` is given, EmoDB, ASED and nEMO, with calm merged into
 /// neutral.
 fn all_corpora(
@@ -894,9 +902,7 @@ fn all_corpora(
         let mut items = scan(&dir, kind)?;
         merge_calm(&mut items);
         eprintln!("{name}: {} clips", items.len());
-        let main = tables(&items, recipe, labels, cache)?;
-        let aug = augmented(&items, recipe, labels, cache)?;
-        out.push((name, CorpusTables { main, aug }));
+        out.push((name, CorpusTables::extract(&items, recipe, labels, cache)?));
     }
     Ok(out)
 }
@@ -915,10 +921,7 @@ fn other_corpora(
             .join(name);
         let kind: CorpusKind = name.parse().with_context(|| format!("corpus {name}"))?;
         let items = scan(&dir, kind)?;
-        out.push(CorpusTables {
-            main: tables(&items, recipe, labels, cache)?,
-            aug: augmented(&items, recipe, labels, cache)?,
-        });
+        out.push(CorpusTables::extract(&items, recipe, labels, cache)?);
     }
     Ok(out)
 }
