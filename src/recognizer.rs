@@ -38,15 +38,15 @@ pub const SELF_ADAPT_MIN_SECONDS: f64 = 10.0;
 pub const ADAPTED_DIR: &str = "adapted";
 
 /// The embedded default model's speaker-adapted variant (`models/default/adapted/`).
-const DEFAULT_ADAPTED_CONFIG: Option<&[u8]> = Some(include_bytes!(concat!(
+const DEFAULT_ADAPTED_CONFIG: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/models/default/adapted/model.json"
-)));
+));
 /// Its weights.
-const DEFAULT_ADAPTED_WEIGHTS: Option<&[u8]> = Some(include_bytes!(concat!(
+const DEFAULT_ADAPTED_WEIGHTS: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/models/default/adapted/model.safetensors"
-)));
+));
 
 /// Name used in errors for audio given as samples rather than a file.
 const SAMPLES_INPUT: &str = "<samples>";
@@ -109,10 +109,10 @@ impl ModelChoice {
     /// model). `Ok(None)` for models without one (the study's).
     pub fn load_adapted(&self) -> Result<Option<Classifier>, Error> {
         let loaded = match self {
-            ModelChoice::Default => match (DEFAULT_ADAPTED_CONFIG, DEFAULT_ADAPTED_WEIGHTS) {
-                (Some(c), Some(w)) => Some(Classifier::from_bytes(c, w)),
-                _ => None,
-            },
+            ModelChoice::Default => Some(Classifier::from_bytes(
+                DEFAULT_ADAPTED_CONFIG,
+                DEFAULT_ADAPTED_WEIGHTS,
+            )),
             ModelChoice::Seed(_) => None,
             ModelChoice::Dir(dir) => {
                 let sub = dir.join(ADAPTED_DIR);
