@@ -43,6 +43,23 @@ pub enum ExperimentError {
         /// What was being aggregated.
         what: &'static str,
     },
+    /// A finished training could not be saved in the run directory of
+    /// [`crate::train_or_load`].
+    #[error("saving the trained model to {path}")]
+    RunDir {
+        /// The checkpoint directory.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: ModelError,
+    },
+    /// A job's description could not be encoded for [`crate::Job::weights_key`].
+    #[error("encoding the job description")]
+    JobKey {
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
     /// The runner's thread pool could not be built.
     #[error("building a pool of {threads} threads")]
     ThreadPool {

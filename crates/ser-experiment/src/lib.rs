@@ -54,8 +54,8 @@ pub use error::{ExperimentError, Result};
 pub use leaks::LeakReport;
 pub use protocol::{folds_as_splits, Protocol};
 pub use runner::{
-    epoch_seconds, evaluate, evaluate_mapped, map_longest_first, run_jobs, train_job, Evaluation,
-    Job, JobResult, ProgressEvent, RunnerConfig, Schedule, Trained,
+    epoch_seconds, evaluate, evaluate_mapped, map_longest_first, run_jobs, train_job,
+    train_or_load, Evaluation, Job, JobResult, ProgressEvent, RunnerConfig, Schedule, Trained,
 };
 pub use table::{
     adaptation_group, item_label, standardize_groups, FeatureTable, SplitData, UnknownLabels,

@@ -7,6 +7,7 @@
 //! runs several trainings at once sets it to `1` after its feature extraction (a library does not
 //! touch the environment).
 
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,6 +19,7 @@ use ser_models::{
     Arch, Classifier, Dataset, EpochRecord, Metrics, ModelConfig, TrainConfig, Trainer,
 };
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::{ExperimentError, Result};
 
@@ -42,6 +44,69 @@ pub struct Job<K> {
     pub validation: Option<Arc<Dataset>>,
     /// Named evaluation sets (e.g. `"test"`, `"savee"`), evaluated after training in order.
     pub evals: Vec<(String, Arc<Dataset>)>,
+}
+
+impl<K> Job<K> {
+    /// A digest (SHA-256, lower-case hex) of everything that determines the trained weights:
+    /// model, hyper-parameters (seed included), frontend, labels, and the training and
+    /// validation data ([`Dataset::fingerprint`]). Trainings are deterministic, so two jobs
+    /// with the same key train bit-identical weights; [`train_or_load`] relies on this.
+    ///
+    /// # Errors
+    /// [`ExperimentError::JobKey`] if the description cannot be encoded.
+    pub fn weights_key(&self) -> Result<String> {
+        let description = serde_json::to_vec(&(
+            &self.model,
+            &self.train_config,
+            &self.features,
+            &self.labels,
+            self.train.fingerprint(),
+            self.validation.as_deref().map(Dataset::fingerprint),
+        ))
+        .map_err(|source| ExperimentError::JobKey { source })?;
+        Ok(format!("{:x}", Sha256::digest(&description)))
+    }
+}
+
+/// The trained classifier of `job`. With a run directory `dir`, a training finished by an
+/// earlier call with an equal [`Job::weights_key`] is loaded from `dir/<key>/` instead of being
+/// run again, and a new one is saved there (atomically), so an interrupted evaluation resumes
+/// where it stopped. A checkpoint there that does not load is trained again and replaced.
+/// The classifier's training record ([`CheckpointMeta::training`](ser_models::CheckpointMeta))
+/// says how it was trained (epochs, best epoch, rows, seconds).
+///
+/// # Errors
+/// Model and training errors; [`ExperimentError::RunDir`] when the checkpoint cannot be saved.
+pub fn train_or_load<K>(job: &Job<K>, dir: Option<&Path>) -> Result<Classifier> {
+    let cached = match dir {
+        Some(d) => Some(d.join(job.weights_key()?)),
+        None => None,
+    };
+    if let Some(path) = &cached {
+        if let Ok(c) = Classifier::from_dir(path) {
+            return Ok(c);
+        }
+    }
+    let mut trainer = Trainer::new(
+        job.model.clone(),
+        job.train_config.clone(),
+        job.features.clone(),
+        job.labels.clone(),
+    )?;
+    trainer.fit(
+        &job.train,
+        job.validation.as_deref(),
+        &job.description,
+        &mut |_| {},
+    )?;
+    let model = trainer.classifier()?;
+    if let Some(path) = &cached {
+        model.save(path).map_err(|source| ExperimentError::RunDir {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(model)
 }
 
 /// Single-thread seconds per epoch on 1152 feature vectors (docs/PERFORMANCE.md): the cost

@@ -143,3 +143,53 @@ fn map_longest_first_keeps_task_order() {
     let many = map_longest_first(&tasks, 4, |&c| c, |i, _| i).unwrap();
     assert_eq!(many, vec![0, 1, 2, 3, 4]);
 }
+
+#[test]
+fn train_or_load_trains_once_then_loads_the_same_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = jobs();
+    let job = &all[0];
+    let key = job.weights_key().unwrap();
+    // The key covers the seed and the data.
+    assert_ne!(key, all[3].weights_key().unwrap());
+    let mut other_data = job.clone();
+    other_data.train = data(1);
+    assert_ne!(key, other_data.weights_key().unwrap());
+
+    let first = ser_experiment::train_or_load(job, Some(dir.path())).unwrap();
+    let saved = dir.path().join(&key);
+    assert!(saved.join("model.json").is_file());
+    // A second call loads what the first saved: same weights, same training record.
+    let modified = std::fs::metadata(saved.join("model.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let second = ser_experiment::train_or_load(job, Some(dir.path())).unwrap();
+    assert_eq!(
+        std::fs::metadata(saved.join("model.json"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        modified,
+        "the checkpoint was written again"
+    );
+    assert_eq!(first.meta(), second.meta());
+    let same_weights = |a: &ser_models::Classifier, b: &ser_models::Classifier| {
+        let (a, b) = (a.weights().unwrap(), b.weights().unwrap());
+        assert_eq!(a.len(), b.len());
+        for (name, t) in &a {
+            let x: Vec<f32> = t.flatten_all().unwrap().to_vec1().unwrap();
+            let y: Vec<f32> = b[name].flatten_all().unwrap().to_vec1().unwrap();
+            assert_eq!(x, y, "{name}");
+        }
+    };
+    same_weights(&first, &second);
+    // Without a run directory it trains again, deterministically.
+    let fresh = ser_experiment::train_or_load(job, None).unwrap();
+    same_weights(&first, &fresh);
+    // A broken checkpoint in the run directory is trained again and replaced.
+    std::fs::write(saved.join("model.safetensors"), b"broken").unwrap();
+    let again = ser_experiment::train_or_load(job, Some(dir.path())).unwrap();
+    same_weights(&first, &again);
+    assert!(ser_models::Classifier::from_dir(&saved).is_ok());
+}

@@ -97,8 +97,12 @@ pub struct CheckpointMeta {
     pub labels: LabelSet,
     /// Standardisation applied to the features before the network (`None`: raw MFCC means).
     pub normalization: Option<Normalization>,
-    /// How the model was trained (`None` for imported weights).
+    /// How the model was trained (`None` for imported weights and ensembles).
     pub training: Option<TrainingRecord>,
+    /// How each member of an ensemble ([`MlpConfig::members`](crate::MlpConfig::members) > 1)
+    /// was trained, in member order; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_training: Vec<TrainingRecord>,
     /// Where the weights come from and their licence.
     #[serde(default)]
     pub provenance: Option<String>,
@@ -122,6 +126,7 @@ impl CheckpointMeta {
             labels,
             normalization: None,
             training: None,
+            member_training: Vec::new(),
             provenance: None,
         }
     }

@@ -115,6 +115,60 @@ impl Classifier {
         })
     }
 
+    /// Joins MLPs trained separately (typically with different seeds) into one ensemble
+    /// checkpoint that averages their class probabilities ([`MlpConfig::members`]). The
+    /// members must be single MLPs of the same shape, with the same frontend, labels,
+    /// normalisation and speaker standardisation; the result keeps each member's training
+    /// record in [`CheckpointMeta::member_training`] and the first member's provenance.
+    ///
+    /// [`MlpConfig::members`]: crate::MlpConfig::members
+    pub fn ensemble(members: &[Classifier]) -> Result<Self> {
+        let mismatch = |reason: String| ModelError::Config {
+            field: "members",
+            reason,
+        };
+        let first = members
+            .first()
+            .ok_or_else(|| mismatch("an ensemble needs at least one member".into()))?;
+        let ModelConfig::Mlp(base) = &first.meta.model else {
+            return Err(mismatch(format!(
+                "only MLPs form ensembles, member 0 is {:?}",
+                first.meta.model.arch()
+            )));
+        };
+        if members.len() == 1 {
+            return Ok(first.clone());
+        }
+        let mut tensors = HashMap::new();
+        let mut member_training = Vec::with_capacity(members.len());
+        for (i, m) in members.iter().enumerate() {
+            let same = m.meta.model == first.meta.model
+                && base.members == 1
+                && m.meta.features == first.meta.features
+                && m.meta.labels == first.meta.labels
+                && m.meta.normalization == first.meta.normalization
+                && m.meta.speaker_standardized == first.meta.speaker_standardized;
+            if !same {
+                return Err(mismatch(format!(
+                    "member {i} differs from member 0 in model, frontend, labels or \
+                     normalisation (or is already an ensemble)"
+                )));
+            }
+            for (name, t) in &m.tensors {
+                tensors.insert(format!("member{i}.{name}"), t.clone());
+            }
+            member_training.extend(m.meta.training.clone());
+        }
+        let mut meta = first.meta.clone();
+        meta.model = ModelConfig::Mlp(crate::MlpConfig {
+            members: members.len(),
+            ..base.clone()
+        });
+        meta.training = None;
+        meta.member_training = member_training;
+        Self::from_parts(meta, tensors)
+    }
+
     /// Write a checkpoint directory (atomic file writes).
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         checkpoint::save_dir(dir.as_ref(), &self.meta, &self.weights()?)
@@ -244,7 +298,7 @@ pub fn argmax(v: &[f32]) -> usize {
 }
 
 /// Numerically stable softmax of one row of logits, in f64.
-fn softmax(r: &[f32]) -> Vec<f32> {
+pub(crate) fn softmax(r: &[f32]) -> Vec<f32> {
     let m = r.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
     let e: Vec<f64> = r.iter().map(|&v| f64::from(v - m).exp()).collect();
     let s: f64 = e.iter().sum();

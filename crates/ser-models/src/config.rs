@@ -181,7 +181,8 @@ impl Default for ModelDConfig {
 
 /// A multi-layer perceptron over one feature vector per clip (e.g. the per-clip speech
 /// statistics of `ser_mfcc::SpeechStats`): input dropout, then per hidden layer Dense -> ReLU
-/// -> Dropout, then a Dense output layer. Tensor names `hidden0..N.*`, `out.*`.
+/// -> Dropout, then a Dense output layer. Tensor names `hidden0..N.*`, `out.*` (prefixed
+/// `member{i}.` in an ensemble, see [`MlpConfig::members`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MlpConfig {
     /// Input length. Default 295 (`SpeechStatsConfig::default().output_dim()`).
@@ -194,6 +195,22 @@ pub struct MlpConfig {
     pub dropout: f32,
     /// Dropout rate on the input features (training only). Default 0.2.
     pub input_dropout: f32,
+    /// Ensemble size: this many MLPs of the same shape whose class probabilities are averaged
+    /// (the output "logits" are the log of that mean). With more than one, every tensor name
+    /// gets a `member{i}.` prefix. Members are normally trained separately with different
+    /// seeds and joined by [`Classifier::ensemble`](crate::Classifier::ensemble); training such a
+    /// network as one fits the mixture instead. Default 1 (absent from the JSON).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub members: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 impl Default for MlpConfig {
@@ -204,6 +221,7 @@ impl Default for MlpConfig {
             hidden: vec![256],
             dropout: 0.5,
             input_dropout: 0.2,
+            members: 1,
         }
     }
 }
@@ -379,6 +397,12 @@ impl ModelConfig {
         if let ModelConfig::Mlp(c) = self {
             check_p(c.dropout)?;
             check_p(c.input_dropout)?;
+            if c.members == 0 {
+                return Err(ModelError::Config {
+                    field: "members",
+                    reason: "an ensemble needs at least one member".into(),
+                });
+            }
             if c.hidden.contains(&0) {
                 return Err(ModelError::Config {
                     field: "hidden",

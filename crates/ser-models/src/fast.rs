@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use candle_core::Tensor;
 
+use crate::classifier::softmax;
 use crate::config::{ConvStage, ModelConfig, Padding, RecurrentActivation};
 use crate::error::{ModelError, Result};
 
@@ -64,11 +65,21 @@ fn tanh(x: f32) -> f32 {
     (e - 1.0) / (e + 1.0)
 }
 
-/// A network for single-vector inference.
+/// One network for single-vector inference.
 #[derive(Debug, Clone)]
-pub(crate) struct FastNet {
+pub(crate) struct Net {
     body: Body,
     out: Dense,
+}
+
+/// A network for single-vector inference, or an ensemble of MLPs ([`MlpConfig::members`]
+/// > 1) whose class probabilities are averaged.
+///
+/// [`MlpConfig::members`]: crate::MlpConfig::members
+#[derive(Debug, Clone)]
+pub(crate) enum FastNet {
+    Single(Net),
+    Ensemble(Vec<Net>),
 }
 
 fn get(t: &HashMap<String, Tensor>, name: &str) -> Result<Vec<f32>> {
@@ -91,15 +102,60 @@ fn dense(t: &HashMap<String, Tensor>, prefix: &str) -> Result<Dense> {
 impl FastNet {
     /// Build from checked tensors (see `check_tensors`).
     pub(crate) fn new(cfg: &ModelConfig, t: &HashMap<String, Tensor>) -> Result<Self> {
+        match cfg {
+            ModelConfig::Mlp(m) if m.members > 1 => Ok(Self::Ensemble(
+                (0..m.members)
+                    .map(|i| Net::mlp(m, t, &format!("member{i}.")))
+                    .collect::<Result<_>>()?,
+            )),
+            _ => Ok(Self::Single(Net::new(cfg, t)?)),
+        }
+    }
+
+    /// Whether the plain-Rust path is also the faster one for batches (the conv nets and MLPs;
+    /// the LSTM batches better through candle's matmuls).
+    pub(crate) fn prefers_batches(&self) -> bool {
+        match self {
+            Self::Single(n) => n.prefers_batches(),
+            Self::Ensemble(_) => true,
+        }
+    }
+
+    /// Logits of one vector; for an ensemble the log of the members' mean probabilities.
+    pub(crate) fn logits(&self, x: &[f32]) -> Vec<f32> {
+        match self {
+            Self::Single(n) => n.logits(x),
+            Self::Ensemble(members) => {
+                let mut mean: Vec<f32> = Vec::new();
+                for m in members {
+                    let p = softmax(&m.logits(x));
+                    mean.resize(p.len(), 0.0);
+                    for (acc, v) in mean.iter_mut().zip(p) {
+                        *acc += v / members.len() as f32;
+                    }
+                }
+                mean.into_iter().map(f32::ln).collect()
+            }
+        }
+    }
+}
+
+impl Net {
+    /// An MLP whose tensors are named `{prefix}hidden{i}.*` and `{prefix}out.*`.
+    fn mlp(m: &crate::MlpConfig, t: &HashMap<String, Tensor>, prefix: &str) -> Result<Self> {
+        Ok(Self {
+            body: Body::Mlp(
+                (0..m.hidden.len())
+                    .map(|i| dense(t, &format!("{prefix}hidden{i}")))
+                    .collect::<Result<_>>()?,
+            ),
+            out: dense(t, &format!("{prefix}out"))?,
+        })
+    }
+
+    fn new(cfg: &ModelConfig, t: &HashMap<String, Tensor>) -> Result<Self> {
         match (cfg, cfg.conv_stages()) {
-            (ModelConfig::Mlp(m), _) => Ok(Self {
-                body: Body::Mlp(
-                    (0..m.hidden.len())
-                        .map(|i| dense(t, &format!("hidden{i}")))
-                        .collect::<Result<_>>()?,
-                ),
-                out: dense(t, "out")?,
-            }),
+            (ModelConfig::Mlp(m), _) => Self::mlp(m, t, ""),
             (ModelConfig::A(a), _) => {
                 let hidden = (1..=a.dense.len())
                     .map(|i| dense(t, &format!("dense{i}")))
@@ -170,14 +226,11 @@ impl FastNet {
         }
     }
 
-    /// Whether the plain-Rust path is also the faster one for batches (the conv nets; the LSTM
-    /// batches better through candle's matmuls).
-    pub(crate) fn prefers_batches(&self) -> bool {
+    fn prefers_batches(&self) -> bool {
         matches!(self.body, Body::Conv(_) | Body::Mlp(_))
     }
 
-    /// Logits of one vector.
-    pub(crate) fn logits(&self, x: &[f32]) -> Vec<f32> {
+    fn logits(&self, x: &[f32]) -> Vec<f32> {
         let mut feat = Vec::new();
         match &self.body {
             Body::Mlp(hidden) => {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use candle_core::{DType, Device, Module, ModuleT, Shape, Tensor, Var};
+use candle_core::{DType, Device, Module, ModuleT, Shape, Tensor, Var, D};
 use candle_nn::{Init, Linear, VarBuilder, VarMap};
 use rand_chacha::ChaCha8Rng;
 
@@ -131,18 +131,16 @@ impl ModuleT for ConvNet {
     }
 }
 
-/// The MLP: input dropout, (Dense -> ReLU -> Dropout)*, Dense. Tensor names `hidden0..N.*`,
-/// `out.*`.
+/// One MLP: input dropout, (Dense -> ReLU -> Dropout)*, Dense.
 #[derive(Debug, Clone)]
-pub struct MlpNet {
+struct MlpMember {
     input_dropout: Dropout,
     hidden: Vec<(Linear, Dropout)>,
     out: Linear,
 }
 
-impl MlpNet {
-    /// Build from `vb`; dropout masks from `rng`.
-    pub fn new(cfg: &MlpConfig, vb: VarBuilder, rng: &SharedRng) -> candle_core::Result<Self> {
+impl MlpMember {
+    fn new(cfg: &MlpConfig, vb: VarBuilder, rng: &SharedRng) -> candle_core::Result<Self> {
         let mut hidden = Vec::with_capacity(cfg.hidden.len());
         let mut prev = cfg.input_len;
         for (i, &w) in cfg.hidden.iter().enumerate() {
@@ -158,15 +156,50 @@ impl MlpNet {
             out: dense(prev, cfg.n_classes, vb.pp("out"))?,
         })
     }
-}
 
-impl ModuleT for MlpNet {
     fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
         let mut x = self.input_dropout.forward_t(xs, train)?;
         for (lin, drop) in &self.hidden {
             x = drop.forward_t(&lin.forward(&x)?.relu()?, train)?;
         }
         self.out.forward(&x)
+    }
+}
+
+/// The MLP: input dropout, (Dense -> ReLU -> Dropout)*, Dense. Tensor names `hidden0..N.*`,
+/// `out.*`; an ensemble ([`MlpConfig::members`] > 1) has one such MLP per `member{i}.` prefix
+/// and outputs the log of the members' mean class probabilities.
+#[derive(Debug, Clone)]
+pub struct MlpNet {
+    members: Vec<MlpMember>,
+}
+
+impl MlpNet {
+    /// Build from `vb`; dropout masks from `rng`.
+    pub fn new(cfg: &MlpConfig, vb: VarBuilder, rng: &SharedRng) -> candle_core::Result<Self> {
+        let members = if cfg.members == 1 {
+            vec![MlpMember::new(cfg, vb, rng)?]
+        } else {
+            (0..cfg.members)
+                .map(|i| MlpMember::new(cfg, vb.pp(format!("member{i}")), rng))
+                .collect::<candle_core::Result<_>>()?
+        };
+        Ok(Self { members })
+    }
+}
+
+impl ModuleT for MlpNet {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        if let [only] = self.members.as_slice() {
+            return only.forward_t(xs, train);
+        }
+        // log(mean_i softmax_i) = logsumexp_i(log_softmax_i) - ln(members).
+        let logp = self
+            .members
+            .iter()
+            .map(|m| candle_nn::ops::log_softmax(&m.forward_t(xs, train)?, D::Minus1))
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        Tensor::stack(&logp, 0)?.log_sum_exp(0)? - (self.members.len() as f64).ln()
     }
 }
 

@@ -490,3 +490,87 @@ fn from_classifier_starts_from_its_weights() {
         .unwrap();
     assert_ne!(fresh.predict(&x).unwrap(), start.predict(&x).unwrap());
 }
+
+/// An MLP over the 40-value synthetic data, trained briefly with `seed`.
+fn mlp_member(seed: u64, data: &Dataset) -> Classifier {
+    let model = ModelConfig::Mlp(ser_models::MlpConfig {
+        input_len: 40,
+        n_classes: 8,
+        hidden: vec![16],
+        ..Default::default()
+    });
+    let cfg = TrainConfig {
+        epochs: 3,
+        batch_size: 16,
+        seed,
+        standardize: true,
+        ..TrainConfig::default()
+    };
+    let mut t = Trainer::new(
+        model,
+        cfg,
+        ser_mfcc::MfccConfig::librosa_0_6().into(),
+        labels(),
+    )
+    .unwrap();
+    t.fit(data, None, "synthetic", &mut |_| {}).unwrap();
+    t.classifier().unwrap()
+}
+
+#[test]
+fn an_ensemble_averages_its_members_probabilities() {
+    let data = synthetic(64, 5);
+    let test = synthetic(16, 6);
+    let members: Vec<Classifier> = (1..=3).map(|s| mlp_member(s, &data)).collect();
+    let ens = Classifier::ensemble(&members).unwrap();
+    let ModelConfig::Mlp(m) = ens.model_config() else {
+        panic!("not an MLP")
+    };
+    assert_eq!(m.members, 3);
+    assert_eq!(ens.meta().member_training.len(), 3);
+    assert!(ens.meta().training.is_none());
+    let dir = tempfile::tempdir().unwrap();
+    ens.save(dir.path()).unwrap();
+    let loaded = Classifier::from_dir(dir.path()).unwrap();
+    let batch = loaded.predict_batch(test.features()).unwrap();
+    for (r, row) in test.features().rows().into_iter().enumerate() {
+        let x = row.to_vec();
+        let mut mean = [0f32; 8];
+        for c in &members {
+            for (acc, p) in mean.iter_mut().zip(c.predict(&x).unwrap()) {
+                *acc += p / 3.0;
+            }
+        }
+        // Members differ, so the mean differs from each member: the average is really taken.
+        assert!(members
+            .iter()
+            .all(|c| c.predict(&x).unwrap() != mean.to_vec()));
+        for (k, p) in [
+            loaded.predict(&x).unwrap(),
+            loaded.predict_candle(&x).unwrap(),
+            batch.row(r).to_vec(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            for (a, b) in p.iter().zip(&mean) {
+                assert!((a - b).abs() < 1e-5, "path {k} row {r}: {p:?} vs {mean:?}");
+            }
+        }
+    }
+    // One member is that member; an empty list, a different shape or an ensemble of
+    // ensembles is refused.
+    let one = Classifier::ensemble(&members[..1]).unwrap();
+    assert_eq!(
+        one.predict(&test.features().row(0).to_vec()).unwrap(),
+        members[0]
+            .predict(&test.features().row(0).to_vec())
+            .unwrap()
+    );
+    assert!(Classifier::ensemble(&[]).is_err());
+    assert!(Classifier::ensemble(&[ens.clone(), ens]).is_err());
+    let other = trainer(Arch::B, TrainConfig::default())
+        .classifier()
+        .unwrap();
+    assert!(Classifier::ensemble(&[members[0].clone(), other]).is_err());
+}
