@@ -5,8 +5,13 @@
 //! ```text
 //! cargo run --release --example benchmark -- --data ../shared/data [--extra DIR] \
 //!     --stage ravdess|song|emodb|cross|ablation|select|default-model \
-//!     [--seeds 1,2,3] [--jobs 2] [--out docs/results.json] [--cache target/ser-cache]
+//!     [--seeds 1,2,3] [--jobs 2] [--out docs/results.json] [--cache target/ser-cache] \
+//!     [--runs target/ser-runs]
 //! ```
+//!
+//! Resumable: every finished training is kept under `--runs`, keyed by everything that
+//! determines its weights (`Job::weights_key`), and a rerun loads it instead of training again
+//! (trainings are deterministic, so the numbers are the same either way).
 //!
 //! - `ravdess`: RAVDESS speech, the 6 speaker-independent folds (fold k tests actors
 //!   {2k+1, 2k+2, 2k+13, 2k+14}, trains on the other 20, early stopping on the next fold's 4
@@ -43,7 +48,8 @@ use ser_corpus::features::{ExtractOptions, FeatureConfig};
 use ser_corpus::split::{SpeakerFoldConfig, Split};
 use ser_corpus::{CorpusKind, Item, ScanOptions};
 use ser_experiment::{
-    map_longest_first, mean_std, train_job, FeatureTable, Job, Protocol, UnknownLabels,
+    evaluate, map_longest_first, mean_std, train_or_load, FeatureTable, Job, Protocol,
+    UnknownLabels,
 };
 use ser_mfcc::{FrontendSpec, SpeechStatsConfig};
 use ser_models::{
@@ -87,6 +93,10 @@ struct Args {
     /// Feature cache directory.
     #[arg(long, default_value = "target/ser-cache")]
     cache: PathBuf,
+    /// Finished trainings (one checkpoint per job, keyed by everything that determines its
+    /// weights): a rerun or an interrupted run loads them instead of training again.
+    #[arg(long, default_value = "target/ser-runs")]
+    runs: PathBuf,
     /// A recipe JSON file (default: the built-in recipe).
     #[arg(long)]
     recipe: Option<PathBuf>,
@@ -136,7 +146,7 @@ impl Default for Recipe {
             cosine: false,
             speeds: vec![0.8, 0.9, 1.1, 1.2],
             noise_snr_db: vec![15.0],
-            ensemble: 1,
+            ensemble: 5,
             with_corpora: vec![],
         }
     }
@@ -154,6 +164,7 @@ impl Recipe {
             hidden: self.hidden.clone(),
             dropout: self.dropout,
             input_dropout: self.input_dropout,
+            members: 1,
         })
     }
 
@@ -359,11 +370,11 @@ fn cv_jobs(
     Ok(jobs)
 }
 
-/// One trained member: its test probabilities.
+/// One trained member.
 struct Outcome {
     key: Key,
-    probs: ndarray::Array2<f32>,
-    truth: Vec<usize>,
+    classifier: ser_models::Classifier,
+    test: Arc<Dataset>,
     epochs_run: usize,
     best_epoch: Option<usize>,
     n_train: usize,
@@ -380,7 +391,9 @@ struct Scored {
     seconds: f64,
 }
 
-fn run(jobs: &[Job<Key>], threads: usize) -> Result<Vec<Scored>> {
+/// Trains (or loads from `runs`, see [`train_or_load`]) every job; each (variant, adapted,
+/// seed, fold) group of members scored as one ensemble.
+fn run(jobs: &[Job<Key>], threads: usize, runs: &Path) -> Result<Vec<Scored>> {
     // Every training single-threaded (candle's CPU matmul reads this per call; the runner's
     // pool runs `threads` trainings at once): the same numbers for any --jobs.
     std::env::set_var("RAYON_NUM_THREADS", "1");
@@ -388,34 +401,36 @@ fn run(jobs: &[Job<Key>], threads: usize) -> Result<Vec<Scored>> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = jobs.len();
     let outcomes = map_longest_first(jobs, threads, Job::estimated_cost, |_, job| {
-        let start = Instant::now();
-        let trained = train_job(job)?;
-        let clf = trained.trainer.classifier()?;
-        let test = &job.evals[0].1;
-        let probs = clf.predict_batch(test.features())?;
-        let r = &trained.result;
+        let classifier = train_or_load(job, Some(runs))?;
+        let rec = classifier
+            .meta()
+            .training
+            .clone()
+            .context("a trained model without its training record")?;
+        let test = Arc::clone(&job.evals[0].1);
         let d = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         eprintln!(
             "[{d}/{total} {:.0}s] {}: UAR {:.3} ({} epochs, best {:?})",
             t0.elapsed().as_secs_f64(),
             job.description,
-            r.eval("test").map_or(f64::NAN, |m| m.uar),
-            r.epochs_run,
-            r.best_epoch
+            evaluate(&classifier, &test)?.uar,
+            rec.history.len(),
+            rec.best_epoch
         );
         anyhow::Ok(Outcome {
             key: job.key.clone(),
-            probs,
-            truth: test.labels().to_vec(),
-            epochs_run: r.epochs_run,
-            best_epoch: r.best_epoch,
-            n_train: r.n_train,
-            seconds: start.elapsed().as_secs_f64(),
+            classifier,
+            test,
+            epochs_run: rec.history.len(),
+            best_epoch: rec.best_epoch,
+            n_train: rec.data.n_train,
+            seconds: rec.seconds,
         })
     })?
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
-    // Average the members' probabilities.
+    // Each (variant, adapted, seed, fold) group of members is one ensemble checkpoint, which
+    // averages their probabilities, as the shipped model does.
     let mut groups: BTreeMap<(String, bool, u64, usize), Vec<&Outcome>> = BTreeMap::new();
     for o in &outcomes {
         let k = &o.key;
@@ -428,12 +443,11 @@ fn run(jobs: &[Job<Key>], threads: usize) -> Result<Vec<Scored>> {
         .into_values()
         .map(|members| {
             let first = members[0];
-            let mut p = first.probs.clone();
-            for m in &members[1..] {
-                p += &m.probs;
-            }
+            let classifiers: Vec<_> = members.iter().map(|m| m.classifier.clone()).collect();
+            let p = ser_models::Classifier::ensemble(&classifiers)?
+                .predict_batch(first.test.features())?;
             let pred: Vec<usize> = p.rows().into_iter().map(|r| argmax(&r.to_vec())).collect();
-            let metrics = Metrics::compute(&first.truth, &pred, p.ncols())?;
+            let metrics = Metrics::compute(first.test.labels(), &pred, p.ncols())?;
             Ok(Scored {
                 key: Key {
                     member: 0,
@@ -619,7 +633,7 @@ fn main() -> Result<()> {
                 &study,
                 &[false, true],
             )?;
-            let results = run(&jobs, args.jobs)?;
+            let results = run(&jobs, args.jobs, &args.runs)?;
             let note = protocol_note(
                 "RAVDESS speech, 6 speaker-independent folds (fold k tests actors 2k+1, 2k+2, 2k+13, 2k+14; trains on the other 20 minus the next fold's 4 actors, which are the early-stopping validation set); UAR over the 8 classes; per_fold = mean over seeds; uar_std = population std over the 6 fold means",
                 &recipe,
@@ -657,7 +671,7 @@ fn main() -> Result<()> {
                 &labels,
                 &[false, true],
             )?;
-            let results = run(&jobs, args.jobs)?;
+            let results = run(&jobs, args.jobs, &args.runs)?;
             let note = protocol_note(
                 "EmoDB leave-one-speaker-out (10 folds, early stopping on the next speaker), its own 7 classes (boredom included); UAR over the 7 classes",
                 &recipe,
@@ -696,7 +710,7 @@ fn main() -> Result<()> {
                     &[false, true],
                 )?);
             }
-            let results = run(&jobs, args.jobs)?;
+            let results = run(&jobs, args.jobs, &args.runs)?;
             let mut rows = Vec::new();
             for (name, r) in &variants {
                 for a in [false, true] {
@@ -771,7 +785,7 @@ fn main() -> Result<()> {
                     }
                 }
             }
-            let results = run(&jobs, args.jobs)?;
+            let results = run(&jobs, args.jobs, &args.runs)?;
             let mut rows = serde_json::Map::new();
             for name in &variants {
                 for (a, suffix) in [(false, ""), (true, "_adapted")] {
@@ -795,37 +809,64 @@ fn main() -> Result<()> {
             let corpora = all_corpora(&data, args.extra.as_deref(), &recipe, &labels, &args.cache)?;
             let names: Vec<&str> = corpora.iter().map(|(n, _)| n.as_str()).collect();
             let seed = args.seeds[0];
-            for (a, dir) in [
-                (false, args.model_out.clone()),
-                (true, args.model_out.join(ser::ADAPTED_DIR)),
-            ] {
+            // Every member of both variants, trained in parallel (each single-threaded, as in
+            // `run`), then one ensemble checkpoint per variant.
+            let mut jobs = Vec::new();
+            let mut validation = Vec::new();
+            for a in [false, true] {
                 let (train, val) = pooled(&corpora, &|_| true, a)?;
-                let job = Job {
-                    key: Key {
-                        variant: "default".into(),
-                        adapted: a,
-                        seed,
-                        fold: 0,
-                        member: 0,
-                    },
-                    description: format!("default model, adapted={a}"),
-                    model: recipe.model(labels.len()),
-                    train_config: recipe.train_config(seed, true),
-                    features: recipe.spec(),
-                    labels: labels.clone(),
-                    train,
-                    validation: Some(Arc::clone(&val)),
-                    evals: vec![("validation".into(), val)],
-                };
-                let trained = train_job(&job)?;
-                let r = &trained.result;
+                for member in 0..recipe.ensemble.max(1) {
+                    jobs.push(Job {
+                        key: Key {
+                            variant: "default".into(),
+                            adapted: a,
+                            seed,
+                            fold: 0,
+                            member,
+                        },
+                        description: format!("default model, adapted={a}, member {member}"),
+                        model: recipe.model(labels.len()),
+                        train_config: recipe.train_config(seed * 1000 + member as u64, true),
+                        features: recipe.spec(),
+                        labels: labels.clone(),
+                        train: Arc::clone(&train),
+                        validation: Some(Arc::clone(&val)),
+                        evals: vec![],
+                    });
+                }
+                validation.push(val);
+            }
+            std::env::set_var("RAYON_NUM_THREADS", "1");
+            let trained = map_longest_first(&jobs, args.jobs, Job::estimated_cost, |_, job| {
+                train_or_load(job, Some(&args.runs))
+            })?
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+            for (a, dir, val) in [
+                (false, args.model_out.clone(), &validation[0]),
+                (true, args.model_out.join(ser::ADAPTED_DIR), &validation[1]),
+            ] {
+                let members: Vec<_> = jobs
+                    .iter()
+                    .zip(&trained)
+                    .filter(|(job, _)| job.key.adapted == a)
+                    .map(|(job, m)| {
+                        eprintln!(
+                            "{}: {} training rows, best epoch {:?}, validation UAR {:.3}",
+                            job.description,
+                            job.train.len(),
+                            m.meta().training.as_ref().and_then(|r| r.best_epoch),
+                            evaluate(m, val)?.uar
+                        );
+                        anyhow::Ok(m.clone())
+                    })
+                    .collect::<Result<_>>()?;
+                let clf = ser_models::Classifier::ensemble(&members)?;
                 eprintln!(
-                    "adapted={a}: {} training rows, best epoch {:?}, validation UAR {:.3}",
-                    r.n_train,
-                    r.best_epoch,
-                    r.eval("validation").map_or(f64::NAN, |m| m.uar)
+                    "adapted={a}: ensemble of {}, validation UAR {:.3}",
+                    members.len(),
+                    evaluate(&clf, val)?.uar
                 );
-                let mut clf = trained.trainer.classifier()?;
                 let mut meta = clf.meta().clone();
                 meta.speaker_standardized = a;
                 meta.provenance = Some(format!(
@@ -833,7 +874,7 @@ fn main() -> Result<()> {
                     names.join(", "),
                     if a { "features standardised per speaker" } else { "features as they are" }
                 ));
-                clf = ser_models::Classifier::from_parts(meta, clf.weights()?)?;
+                let clf = ser_models::Classifier::from_parts(meta, clf.weights()?)?;
                 clf.save(&dir)?;
                 eprintln!("wrote {}", dir.display());
             }
@@ -982,7 +1023,7 @@ fn ablations(base: &Recipe) -> Vec<(String, Recipe)> {
         r.dropout = 0.0;
         r.input_dropout = 0.0
     });
-    add("ensemble of 5", &|r| r.ensemble = 5);
+    add("one model instead of an ensemble of 5", &|r| r.ensemble = 1);
     v
 }
 

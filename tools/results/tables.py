@@ -3,7 +3,7 @@
 
 Usage: python3 tools/results/tables.py [docs/results.json] > /tmp/tables.md
 
-Every number in docs/RESULTS.md section 5 comes from this script's output over the JSON that
+Every number in docs/RESULTS.md section 0 comes from this script's output over the JSON that
 `cargo run --release --example benchmark` writes (never edited by hand).
 """
 import json
@@ -17,15 +17,16 @@ def fmt(v):
 def row(name, e):
     folds = " ".join(f"{x:.3f}" for x in e.get("per_fold", []))
     seeds = ",".join(str(s) for s in e.get("seeds", []))
+    models = e.get("recipe", {}).get("ensemble", 1)
     return (f"| {name} | **{fmt(e['uar_mean'])}** ± {fmt(e['uar_std'])} | {fmt(e.get('accuracy_mean'))} "
-            f"| {folds} | {seeds} | {e.get('train_seconds_total', 0):.0f} |")
+            f"| {folds} | {seeds} | {models} | {e.get('train_seconds_total', 0):.0f} |")
 
 
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "docs/results.json"
     r = json.load(open(path))
-    print("| protocol | UAR mean ± std (over folds) | accuracy | per fold | seeds | training s (1 thread, all runs) |")
-    print("|---|---|---|---|---|---|")
+    print("| protocol | UAR mean ± std (over folds) | accuracy | per fold | seeds | models (ensemble) | training s (1 thread, all runs) |")
+    print("|---|---|---|---|---|---|---|")
     for key, name in [
         ("ravdess_speaker_6fold", "RAVDESS 6-fold, one clip at a time"),
         ("ravdess_speaker_6fold_adapted", "RAVDESS 6-fold, adapted per speaker"),
