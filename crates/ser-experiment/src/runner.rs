@@ -87,19 +87,7 @@ pub fn train_or_load<K>(job: &Job<K>, dir: Option<&Path>) -> Result<Classifier> 
             return Ok(c);
         }
     }
-    let mut trainer = Trainer::new(
-        job.model.clone(),
-        job.train_config.clone(),
-        job.features.clone(),
-        job.labels.clone(),
-    )?;
-    trainer.fit(
-        &job.train,
-        job.validation.as_deref(),
-        &job.description,
-        &mut |_| {},
-    )?;
-    let model = trainer.classifier()?;
+    let model = fit_job(job)?.classifier()?;
     if let Some(path) = &cached {
         model.save(path).map_err(|source| ExperimentError::RunDir {
             path: path.clone(),
@@ -307,12 +295,8 @@ pub fn evaluate_mapped(model: &Classifier, data: &Dataset, labels: &LabelSet) ->
     Ok(Metrics::compute(&truth, &pred, model_set.len())?)
 }
 
-/// Trains one job and evaluates it on its training, validation and evaluation sets.
-///
-/// # Errors
-/// Model configuration, training and evaluation errors.
-pub fn train_job<K: Clone>(job: &Job<K>) -> Result<Trained<K>> {
-    let start = Instant::now();
+/// A trainer that has run `job`'s training.
+fn fit_job<K>(job: &Job<K>) -> Result<Trainer> {
     let mut trainer = Trainer::new(
         job.model.clone(),
         job.train_config.clone(),
@@ -325,6 +309,16 @@ pub fn train_job<K: Clone>(job: &Job<K>) -> Result<Trained<K>> {
         &job.description,
         &mut |_| {},
     )?;
+    Ok(trainer)
+}
+
+/// Trains one job and evaluates it on its training, validation and evaluation sets.
+///
+/// # Errors
+/// Model configuration, training and evaluation errors.
+pub fn train_job<K: Clone>(job: &Job<K>) -> Result<Trained<K>> {
+    let start = Instant::now();
+    let trainer = fit_job(job)?;
     let model = trainer.classifier()?;
     let rec = trainer.record();
     let train = evaluate(&model, &job.train)?;
