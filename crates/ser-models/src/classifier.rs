@@ -80,24 +80,31 @@ impl Classifier {
         let wpath = dir.join(WEIGHTS_FILE);
         let json = checkpoint::read(&jpath)?;
         let weights = checkpoint::read(&wpath)?;
-        Self::load(&json, &jpath, &weights, &wpath)
+        Self::load(&json, &jpath, &weights, &wpath, dir)
     }
 
     /// Load from the bytes of `model.json` and `model.safetensors`.
     pub fn from_bytes(config_json: &[u8], weights: &[u8]) -> Result<Self> {
         let mem = PathBuf::from("<memory>");
-        Self::load(config_json, &mem, weights, &mem)
+        Self::load(config_json, &mem, weights, &mem, &mem)
     }
 
     /// One of the study's four models (embedded; no files needed).
     pub fn seed(which: SeedModel) -> Result<Self> {
         let (json, weights) = which.files();
         let name = PathBuf::from(format!("<embedded seed model {which:?}>"));
-        Self::load(json, &name, weights, &name)
+        Self::load(json, &name, weights, &name, &name)
     }
 
-    fn load(json: &[u8], jpath: &Path, weights: &[u8], wpath: &Path) -> Result<Self> {
-        let meta = CheckpointMeta::from_json(json, jpath)?;
+    /// Parse, verify the checksum over both files (errors name `checkpoint`), then build.
+    fn load(
+        json: &[u8],
+        jpath: &Path,
+        weights: &[u8],
+        wpath: &Path,
+        checkpoint: &Path,
+    ) -> Result<Self> {
+        let meta = CheckpointMeta::from_files(json, jpath, weights, checkpoint)?;
         let tensors = checkpoint::load_weights(weights, wpath)?;
         Self::from_parts(meta, tensors)
     }
@@ -170,6 +177,9 @@ impl Classifier {
     }
 
     /// Write a checkpoint directory (atomic file writes).
+    ///
+    /// Both files are written completely under temporary names before they replace a previous
+    /// checkpoint, so a failed save leaves it intact; `model.json` records a checksum of both.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         checkpoint::save_dir(dir.as_ref(), &self.meta, &self.weights()?)
     }

@@ -86,6 +86,17 @@ pub enum ModelError {
         /// What is wrong.
         reason: String,
     },
+    /// A checkpoint's bytes do not match the checksum its `model.json` records: the files
+    /// were truncated, corrupted, edited or mixed with another checkpoint's.
+    #[error("checkpoint {path} is corrupt or was modified: its files hash to {actual}, model.json records {expected}")]
+    ChecksumMismatch {
+        /// The checkpoint directory (or `<memory>` / the embedded model's name).
+        path: PathBuf,
+        /// The checksum recorded in `model.json`.
+        expected: String,
+        /// The checksum of the bytes read.
+        actual: String,
+    },
     /// A label index is out of range.
     #[error("label {label} at row {row} out of range (n_classes {n_classes})")]
     Label {

@@ -13,7 +13,7 @@ use ser_labels::LabelSet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::checkpoint::{self, CheckpointMeta, Normalization, CONFIG_FILE};
+use crate::checkpoint::{self, CheckpointMeta, Normalization};
 use crate::classifier::Classifier;
 use crate::config::ModelConfig;
 use crate::error::{ModelError, Result};
@@ -21,8 +21,13 @@ use crate::model::{check_tensors, init_network, Network};
 use crate::optim::{Optimizer, OptimizerConfig};
 use crate::rng::{shuffle, stream, Purpose};
 
-/// File holding the optimiser state and the best weights of a resumable run.
+/// File holding everything a resumable run needs: weights, optimiser state, best weights and
+/// the run description (one checksummed file).
 pub const TRAIN_STATE_FILE: &str = "train_state.safetensors";
+/// Prefix of the current weights in [`TRAIN_STATE_FILE`].
+const STATE_WEIGHTS: &str = "weights.";
+/// Prefix of the best weights so far in [`TRAIN_STATE_FILE`].
+const STATE_BEST: &str = "best.";
 
 /// Feature rows and their class indices, checked once on construction.
 ///
@@ -398,30 +403,31 @@ impl Trainer {
         self
     }
 
-    /// Continue a run from a checkpoint directory written with [`Trainer::with_checkpoint_dir`]
-    /// (weights, optimiser state, best weights, history, epoch). Later epochs draw the same
-    /// shuffles and dropout masks as an uninterrupted run.
+    /// Continue a run from a checkpoint directory written with [`Trainer::with_checkpoint_dir`].
+    /// Everything comes from its one self-contained, checksummed [`TRAIN_STATE_FILE`] (weights,
+    /// optimiser state, best weights, history, epoch), so a run killed at any moment, even
+    /// while saving, resumes from one consistent epoch; later epochs draw the same shuffles and
+    /// dropout masks as an uninterrupted run, so the final weights are bit-identical.
     pub fn resume(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
-        let jpath = dir.join(CONFIG_FILE);
-        let meta = CheckpointMeta::from_json(&checkpoint::read(&jpath)?, &jpath)?;
+        let spath = dir.join(TRAIN_STATE_FILE);
+        let (meta, state) = checkpoint::state_from_bytes(&checkpoint::read(&spath)?, &spath)?;
         let record = meta
             .training
             .clone()
             .ok_or_else(|| ModelError::Checkpoint {
-                path: jpath.clone(),
+                path: spath.clone(),
                 reason: "no training record: not a resumable checkpoint".into(),
             })?;
-        let wpath = dir.join(checkpoint::WEIGHTS_FILE);
-        let weights = checkpoint::load_weights(&checkpoint::read(&wpath)?, &wpath)?;
-        let mut t = Self::from_weights(&meta, record.config.clone(), &weights)?;
-        let spath = dir.join(TRAIN_STATE_FILE);
-        let state = checkpoint::load_weights(&checkpoint::read(&spath)?, &spath)?;
+        let part = |prefix: &str| -> HashMap<String, Tensor> {
+            state
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n.to_string(), v.clone())))
+                .collect()
+        };
+        let mut t = Self::from_weights(&meta, record.config.clone(), &part(STATE_WEIGHTS))?;
         t.opt.load_state(&state, record.optimizer_steps)?;
-        let best: HashMap<String, Tensor> = state
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("best.").map(|n| (n.to_string(), v.clone())))
-            .collect();
+        let best = part(STATE_BEST);
         if !best.is_empty() {
             check_tensors(&meta.model, &best)?;
             t.best = Some(best);
@@ -707,9 +713,9 @@ impl Trainer {
         checkpoint::save_dir(dir.as_ref(), &self.current_meta(), &snapshot(&self.vars)?)
     }
 
-    /// Write a resumable checkpoint: the inference checkpoint plus `train_state.safetensors`
-    /// (optimiser moments, best weights). The state file is written first, so a crash leaves
-    /// either the old or the new epoch's weights with a state at least as new.
+    /// Write a resumable checkpoint: the inference checkpoint plus [`TRAIN_STATE_FILE`], one
+    /// self-contained file (written atomically) with the weights, optimiser moments, best
+    /// weights and the run description, checksummed. [`Trainer::resume`] reads only that file.
     pub fn save_resumable(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
@@ -717,13 +723,17 @@ impl Trainer {
             source,
         })?;
         let mut state = self.opt.state_tensors()?;
+        for (k, v) in snapshot(&self.vars)? {
+            state.insert(format!("{STATE_WEIGHTS}{k}"), v);
+        }
         if let Some(best) = &self.best {
             for (k, v) in best {
-                state.insert(format!("best.{k}"), v.clone());
+                state.insert(format!("{STATE_BEST}{k}"), v.clone());
             }
         }
         let spath = dir.join(TRAIN_STATE_FILE);
-        checkpoint::write_atomic(&spath, &checkpoint::weights_to_bytes(&state, &spath)?)?;
+        let bytes = checkpoint::state_to_bytes(&self.current_meta(), &state, &spath)?;
+        checkpoint::write_atomic(&spath, &bytes)?;
         self.save(dir)
     }
 }

@@ -118,10 +118,31 @@ fn wrong_input_length_is_an_error() {
     ));
 }
 
+/// A checkpoint JSON as version 1 (no checksum) would have it, so the checks behind the
+/// checksum (shapes, labels) are reached.
+fn legacy_value(json: &[u8]) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let obj = v.as_object_mut().unwrap();
+    obj.remove("checksum");
+    obj.insert("version".into(), 1.into());
+    v
+}
+
+fn legacy(json: &[u8]) -> Vec<u8> {
+    serde_json::to_vec(&legacy_value(json)).unwrap()
+}
+
 #[test]
 fn mismatched_and_truncated_checkpoints_fail_clearly() {
     let (json_b, w_b) = SeedModel::B.files();
     let (json_c, w_c) = SeedModel::C.files();
+    // With their checksums (version 2) any other weights are refused as such.
+    let e = Classifier::from_bytes(json_b, w_c).unwrap_err();
+    assert!(matches!(e, ModelError::ChecksumMismatch { .. }), "{e}");
+    let e = Classifier::from_bytes(json_b, &w_b[..w_b.len() - 10]).unwrap_err();
+    assert!(matches!(e, ModelError::ChecksumMismatch { .. }), "{e}");
+    // Without (version 1), the checks behind it name the problem.
+    let (json_b, json_c) = (&legacy(json_b)[..], &legacy(json_c)[..]);
     // B's config with C's weights: missing tensors / wrong shapes.
     let e = Classifier::from_bytes(json_b, w_c).unwrap_err();
     assert!(
@@ -148,7 +169,7 @@ fn mismatched_and_truncated_checkpoints_fail_clearly() {
     let e = Classifier::from_bytes(&json_b[..json_b.len() / 2], w_b).unwrap_err();
     assert!(matches!(e, ModelError::Json { .. }), "{e}");
     // A config with a different width: shape error naming the tensor.
-    let mut v: serde_json::Value = serde_json::from_slice(SeedModel::D.files().0).unwrap();
+    let mut v = legacy_value(SeedModel::D.files().0);
     v["model"]["filters"] = serde_json::json!(64);
     let e = Classifier::from_bytes(&serde_json::to_vec(&v).unwrap(), SeedModel::D.files().1)
         .unwrap_err();
@@ -165,7 +186,7 @@ fn mismatched_and_truncated_checkpoints_fail_clearly() {
         other => panic!("{other}"),
     }
     // Labels that do not match the classes.
-    let mut v: serde_json::Value = serde_json::from_slice(json_b).unwrap();
+    let mut v = legacy_value(json_b);
     v["labels"] = serde_json::json!(["a", "b"]);
     let e = Classifier::from_bytes(&serde_json::to_vec(&v).unwrap(), w_b).unwrap_err();
     assert!(matches!(e, ModelError::Checkpoint { .. }), "{e}");
