@@ -264,7 +264,13 @@ impl Loader {
         let path = path.as_ref();
         let span = opts.validate(path)?;
         let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-        let len = file.metadata().map_err(|e| io_error(path, e))?.len();
+        let meta = file.metadata().map_err(|e| io_error(path, e))?;
+        if meta.is_dir() {
+            // Opening a directory succeeds on Unix; reading it would fail as "not audio".
+            let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory");
+            return Err(io_error(path, e));
+        }
+        let len = meta.len();
         if len == 0 {
             return Err(empty_file(path));
         }
