@@ -585,6 +585,21 @@ fn read_cache(
             })
         }
     };
+    decode_cache(&bytes, path, config_json, dim).map(Some)
+}
+
+/// Parses the bytes of a feature cache file (written by [`encode_cache`]): magic, the
+/// configuration JSON (must equal `config_json`), the dimension (must equal `dim`), the
+/// entries (32-byte key + `dim` little-endian `f32`) and a trailing SHA-256 of everything
+/// before it, checked first. Errors name `path`. Public for the fuzz targets (`fuzz/`) and
+/// their regression tests; not a stable API.
+#[doc(hidden)]
+pub fn decode_cache(
+    bytes: &[u8],
+    path: &Path,
+    config_json: &str,
+    dim: usize,
+) -> Result<HashMap<[u8; 32], Vec<f32>>, CorpusError> {
     let bad = |reason: String| CorpusError::Cache {
         path: path.to_path_buf(),
         reason,
@@ -602,11 +617,12 @@ fn read_cache(
     if &body[..8] != MAGIC {
         return Err(bad("bad magic".into()));
     }
-    let mut pos = 8;
+    let mut pos: usize = 8;
     let mut take = |n: usize| -> Result<&[u8], CorpusError> {
-        let s = body
-            .get(pos..pos + n)
-            .ok_or_else(|| bad(format!("truncated at byte {pos}")))?;
+        let s = pos
+            .checked_add(n)
+            .and_then(|end| body.get(pos..end))
+            .ok_or_else(|| bad(format!("truncated at byte {pos}: {n} more bytes declared")))?;
         pos += n;
         Ok(s)
     };
@@ -622,10 +638,18 @@ fn read_cache(
     if n != dim {
         return Err(bad(format!("dim {n}, expected {dim}")));
     }
-    let count = take(8)?.try_into().map(u64::from_le_bytes).unwrap_or(0) as usize;
+    let count = take(8)?.try_into().map(u64::from_le_bytes).unwrap_or(0);
     let entry = 32 + 4 * n;
-    let rest = take(count.saturating_mul(entry))?;
-    let mut map = HashMap::with_capacity(count);
+    let size = usize::try_from(count)
+        .ok()
+        .and_then(|c| c.checked_mul(entry))
+        .ok_or_else(|| {
+            bad(format!(
+                "{count} entries declared: more than memory can hold"
+            ))
+        })?;
+    let rest = take(size)?;
+    let mut map = HashMap::with_capacity(rest.len() / entry.max(1));
     for e in rest.chunks_exact(entry) {
         let (k, v) = e.split_at(32);
         let mut key = [0u8; 32];
@@ -636,15 +660,17 @@ fn read_cache(
             .collect();
         map.insert(key, v);
     }
-    Ok(Some(map))
+    Ok(map)
 }
 
-fn write_cache(
-    path: &Path,
+/// The bytes of a feature cache file holding `entries` (see [`decode_cache`]). Public for the
+/// fuzz targets' seeds; not a stable API.
+#[doc(hidden)]
+pub fn encode_cache(
     config_json: &str,
     dim: usize,
-    entries: &HashMap<Key, Vec<f32>>,
-) -> Result<(), CorpusError> {
+    entries: &HashMap<[u8; 32], Vec<f32>>,
+) -> Vec<u8> {
     let mut sorted: Vec<(&Key, &Vec<f32>)> = entries.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = Vec::with_capacity(64 + config_json.len() + sorted.len() * (32 + 4 * dim));
@@ -661,6 +687,16 @@ fn write_cache(
     }
     let sum = Sha256::digest(&out);
     out.extend_from_slice(&sum);
+    out
+}
+
+fn write_cache(
+    path: &Path,
+    config_json: &str,
+    dim: usize,
+    entries: &HashMap<Key, Vec<f32>>,
+) -> Result<(), CorpusError> {
+    let out = encode_cache(config_json, dim, entries);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())

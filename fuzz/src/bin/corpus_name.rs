@@ -1,0 +1,9 @@
+//! AFL++ fuzz target `corpus_name`: see `../../targets.rs` for what it exercises.
+#[path = "../../targets.rs"]
+mod targets;
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| {
+        targets::corpus_name(data);
+    });
+}
