@@ -6,6 +6,7 @@
 #   tools/bench/stream_rss.sh              # after: this checkout's release build of predict
 #   BEFORE=/path/to/predict tools/bench/stream_rss.sh   # also measure another build (main)
 #   LENGTHS="60 600" tools/bench/stream_rss.sh          # other lengths, seconds
+#   AFTER=/path/to/predict tools/bench/stream_rss.sh    # measure that build instead of building
 #
 # Regression check (no timing involved): exits 1 when the longest recording's peak RSS is 2x or
 # more the shortest's for this checkout's build, i.e. when memory grows with the length again.
@@ -43,8 +44,10 @@ with wave.open(out, "wb") as w:
 EOF
 done
 
-cargo build --release --example predict >&2
-after=target/release/examples/predict
+if [ -z "${AFTER:-}" ]; then
+  cargo build --release --example predict >&2
+fi
+after=${AFTER:-target/release/examples/predict}
 
 # measure BINARY FILE -> "rss_mb seconds"
 measure() {
