@@ -270,7 +270,8 @@ impl Resampler {
     /// # Errors
     /// [`AudioError::TooLoud`] (its `index` counted from the start of the signal) if a sample
     /// is not finite or exceeds [`MAX_RESAMPLE_MAGNITUDE`] (rates differ);
-    /// [`AudioError::Resample`] if rubato fails (not expected).
+    /// [`AudioError::TooLong`] if one chunk's output would exceed [`MAX_SAMPLES`] (an absurd
+    /// ratio such as 1 Hz to 4 GHz); [`AudioError::Resample`] if rubato fails (not expected).
     pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), AudioError> {
         let (from, to) = (self.from, self.to);
         let engine = match &mut self.engine {
@@ -300,7 +301,7 @@ impl Resampler {
     /// resampler is ready for a new signal.
     ///
     /// # Errors
-    /// [`AudioError::Resample`] if rubato fails (not expected).
+    /// As [`push`](Self::push), less the sample checks.
     pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<(), AudioError> {
         let (from, to) = (self.from, self.to);
         let result = match &mut self.engine {
@@ -323,7 +324,7 @@ struct ChunkState {
     chunk: usize,
     /// Input not yet resampled: at most one chunk.
     pending: Vec<f32>,
-    /// One chunk of output (`output_frames_max`).
+    /// One chunk of output (`output_frames_max`), allocated on first use.
     scratch: Vec<f32>,
     /// Output frames still to drop at the start (the resampler's delay).
     to_trim: usize,
@@ -347,7 +348,6 @@ impl ChunkState {
             Engine::Rubato(r) => {
                 self.chunk = r.input_frames_next().max(1);
                 self.to_trim = r.output_delay();
-                self.scratch.resize(r.output_frames_max(), 0.0);
                 if self.pending.capacity() < self.chunk {
                     self.pending.reserve_exact(self.chunk);
                 }
@@ -423,9 +423,24 @@ impl ChunkState {
         to: u32,
     ) -> Result<(), AudioError> {
         let fail = |detail: String| AudioError::Resample { from, to, detail };
+        // One chunk's output, allocated on first use (absurd ratios are refused here rather
+        // than exhausting memory).
+        let frames = engine.output_frames_max();
+        if frames as u64 > MAX_SAMPLES {
+            return Err(AudioError::TooLong {
+                path: None,
+                input: input.len(),
+                output: frames as u64,
+                limit: MAX_SAMPLES,
+                from,
+                to,
+            });
+        }
+        if self.scratch.len() < frames {
+            self.scratch.resize(frames, 0.0);
+        }
         let adapter_in =
             InterleavedSlice::new(input, 1, input.len()).map_err(|e| fail(e.to_string()))?;
-        let frames = self.scratch.len();
         let mut adapter_out = InterleavedSlice::new_mut(self.scratch.as_mut_slice(), 1, frames)
             .map_err(|e| fail(e.to_string()))?;
         let indexing = Indexing {
