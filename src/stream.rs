@@ -4,7 +4,7 @@
 //!
 //! The audio goes through in blocks: decoded packet by packet ([`ser_audio::AudioStream`]),
 //! resampled chunk by chunk ([`ser_audio::Resampler::push`]) and cut into the windows of
-//! [`window_spans`](crate::window_spans) as soon as each is complete ([`WindowCutter`], which
+//! [`window_spans`](crate::window_spans) as soon as each is complete (a window cutter, which
 //! holds at most two windows of samples). What grows with the recording's length is small:
 //! the voice-activity detector's two numbers per 10 ms frame while it reads a file (2.9 MB per
 //! hour, its per-frame decision 0.36 MB per hour afterwards), the features of each speech

@@ -1,6 +1,8 @@
 //! Streaming timelines ([`ser::stream`]): the two-pass file timeline equals the whole-file one,
 //! and the pushed stream equals classifying each window of the whole signal on its own.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use ser::{Recognizer, TimelineConfig, TimelineWindow};
