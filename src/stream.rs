@@ -233,21 +233,27 @@ impl<'r> TimelineStream<'r> {
     /// [`ser_audio::MAX_RESAMPLE_MAGNITUDE`]), [`Error::Vad`] for a sample the speech
     /// detector refuses, and the feature and model errors of the windows.
     pub fn push(&mut self, samples: &[f32]) -> Result<Vec<TimelineWindow>, Error> {
-        let start = Instant::now();
-        let input = match &mut self.resampler {
-            Some(r) => {
-                self.resampled.clear();
-                r.push(samples, &mut self.resampled)
-                    .map_err(|source| Error::Audio {
-                        input: self.name.clone(),
-                        source,
-                    })?;
-                self.resampled.as_slice()
-            }
-            None => samples,
+        let Some(resampler) = &mut self.resampler else {
+            return self.cut(Some(samples));
         };
+        let start = Instant::now();
+        let mut resampled = std::mem::take(&mut self.resampled);
+        resampled.clear();
+        let pushed = resampler
+            .push(samples, &mut resampled)
+            .map_err(|source| Error::Audio {
+                input: self.name.clone(),
+                source,
+            });
         self.timings.decode += start.elapsed();
-        let mut out = Vec::new();
+        let windows = pushed.and_then(|()| self.cut(Some(&resampled)));
+        self.resampled = resampled;
+        windows
+    }
+
+    /// The windows `input` (at the model's rate) completes, or with `None` the stream's last.
+    fn cut(&mut self, input: Option<&[f32]>) -> Result<Vec<TimelineWindow>, Error> {
+        let mut windows = Vec::new();
         let Self {
             recognizer,
             name,
@@ -256,12 +262,16 @@ impl<'r> TimelineStream<'r> {
             timings,
             ..
         } = self;
-        cutter.push(input, |span, window| {
-            let w = recognizer.timeline_window(name, span, window, recording.as_ref(), timings)?;
-            out.push(w);
+        let mut emit = |span: Range<usize>, samples: &[f32]| {
+            let w = recognizer.timeline_window(name, span, samples, recording.as_ref(), timings)?;
+            windows.push(w);
             Ok(())
-        })?;
-        Ok(out)
+        };
+        match input {
+            Some(samples) => cutter.push(samples, &mut emit)?,
+            None => cutter.finish(&mut emit)?,
+        }
+        Ok(windows)
     }
 
     /// Ends the stream: the last window(s) and the totals.
@@ -271,7 +281,7 @@ impl<'r> TimelineStream<'r> {
     pub fn finish(mut self) -> Result<StreamEnd, Error> {
         let mut windows = Vec::new();
         if let Some(mut resampler) = self.resampler.take() {
-            // The resampler's held chunk and delay line, then pushed as they are.
+            // The resampler's held chunk and delay line, then cut as they are.
             let start = Instant::now();
             let mut tail = Vec::new();
             resampler.finish(&mut tail).map_err(|source| Error::Audio {
@@ -279,24 +289,12 @@ impl<'r> TimelineStream<'r> {
                 source,
             })?;
             self.timings.decode += start.elapsed();
-            windows = self.push(&tail)?;
+            windows = self.cut(Some(&tail))?;
         }
         if self.cutter.samples() == 0 {
             return Err(Error::Empty { input: self.name });
         }
-        let Self {
-            recognizer,
-            name,
-            cutter,
-            recording,
-            timings,
-            ..
-        } = &mut self;
-        cutter.finish(|span, window| {
-            let w = recognizer.timeline_window(name, span, window, recording.as_ref(), timings)?;
-            windows.push(w);
-            Ok(())
-        })?;
+        windows.extend(self.cut(None)?);
         Ok(StreamEnd {
             windows,
             duration: self.cutter.samples() as f64
