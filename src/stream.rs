@@ -388,6 +388,18 @@ impl Recognizer {
     /// recording lasts at least [`crate::SELF_ADAPT_MIN_SECONDS`] and at least two windows
     /// hold speech): the same statistics as [`Self::adapt_to_recording`].
     ///
+    /// ```no_run
+    /// let mut recognizer = ser::Recognizer::try_default()?;
+    /// let streamed = recognizer.timeline_file("meeting.flac", true)?; // any length
+    /// for w in &streamed.timeline.windows {
+    ///     println!("{:.0}-{:.0} s: {:?}", w.start, w.end, w.label);
+    /// }
+    /// if streamed.adapted {
+    ///     recognizer.clear_adaptation();
+    /// }
+    /// # Ok::<(), ser::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`Self::load_file`] and [`Self::timeline_clip`].
     pub fn timeline_file(

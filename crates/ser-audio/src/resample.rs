@@ -250,7 +250,8 @@ impl Resampler {
     /// about 2048 frames whatever the signal's length, and the concatenated output of any
     /// split into blocks is bit-identical to [`process`](Self::process) of the whole signal
     /// (tested): the resampler works on fixed chunks either way, and the partial last chunk
-    /// and the delay trimming are the same.
+    /// and the delay trimming are the same. [`process`](Self::process) or
+    /// [`reset`](Self::reset) in between abandons the signal being pushed.
     ///
     /// ```
     /// # fn main() -> Result<(), ser_audio::AudioError> {
