@@ -12,6 +12,13 @@
 //! default when it lasts at least 10 s (`--no-adapt` turns that off). Without either, each clip is classified on its own
 //! with no other audio.
 //!
+//! `--timeline` streams each file (two passes: the speech detector and the speaker statistics
+//! over the whole recording, then the windows; `ser::Recognizer::timeline_file`), so memory does
+//! not grow with the recording's length (docs/PERFORMANCE.md). The file-level fields of a
+//! recording longer than 60 s are then the summary of its timeline (`ser::FileTimeline::
+//! summary`: the mean probabilities of its speech windows) instead of one prediction over the
+//! whole clip, which would need the whole recording in memory.
+//!
 //! `--model` is `default` (embedded), `seed-a` .. `seed-d` (the 2019 study's released models) or
 //! a checkpoint directory. PATHs are files or directories (searched recursively for audio
 //! files). Without a PATH the bundled clips under `tests/data/ravdess` and `tests/data/savee`
@@ -199,11 +206,16 @@ fn run() -> anyhow::Result<bool> {
     let mut total = ser::Timings::default();
     for (i, (job, name)) in jobs.iter().zip(&names).enumerate() {
         let result = match job {
-            Job::File(path) => preloaded
-                .get_mut(i)
-                .and_then(Option::take)
-                .unwrap_or_else(|| recognizer.load_file(path).map_err(message))
-                .and_then(|clip| classify(&mut recognizer, &clip, args.timeline, adapt_timeline)),
+            Job::File(path) => match preloaded.get_mut(i).and_then(Option::take) {
+                Some(clip) => clip.and_then(|clip| {
+                    classify(&mut recognizer, &clip, args.timeline, adapt_timeline)
+                }),
+                None if args.timeline => timeline(&mut recognizer, path, adapt_timeline),
+                None => recognizer
+                    .load_file(path)
+                    .map_err(message)
+                    .and_then(|clip| classify(&mut recognizer, &clip, false, false)),
+            },
             Job::Missing(_, why) => Err(why.clone()),
         };
         match result {
@@ -295,6 +307,34 @@ fn classify(
         recognizer.clear_adaptation();
     }
     result
+}
+
+/// Recordings up to this long, in seconds, get the whole-clip prediction with `--timeline`
+/// (decoded whole: at most this many seconds of samples in memory); longer ones the summary of
+/// their timeline ([`ser::FileTimeline::summary`]: the mean of the speech windows), so memory
+/// does not grow with the recording's length.
+const WHOLE_CLIP_MAX_SECONDS: f64 = 60.0;
+
+/// `--timeline` for one file, streamed ([`Recognizer::timeline_file`]: two passes over the
+/// file, bounded memory), adapting to the recording's own speaker with `adapt_to_itself` (and
+/// forgetting it afterwards). Also returns whether it adapted.
+fn timeline(
+    recognizer: &mut Recognizer,
+    path: &Path,
+    adapt_to_itself: bool,
+) -> Result<(Prediction, Option<Timeline>, bool), String> {
+    let streamed = recognizer
+        .timeline_file(path, adapt_to_itself)
+        .map_err(message)?;
+    let prediction = if streamed.timeline.duration <= WHOLE_CLIP_MAX_SECONDS {
+        recognizer.predict_file(path).map_err(message)
+    } else {
+        Ok(streamed.summary())
+    };
+    if streamed.adapted {
+        recognizer.clear_adaptation();
+    }
+    Ok((prediction?, Some(streamed.timeline), streamed.adapted))
 }
 
 /// The error and its causes on one line, each cause once (`a: b: c`).

@@ -11,6 +11,8 @@
 //! - `corpus`: corpora, splits and cached features (`ser_corpus`; with the default cargo
 //!   feature `corpus`; inference does not need it).
 //! - [`models`]: the candle models, training and evaluation ([`ser_models`]).
+//! - [`stream`]: timelines of long recordings in bounded memory, from a file
+//!   ([`Recognizer::timeline_file`]) or pushed as they arrive ([`TimelineStream`]).
 //!
 //! Silence and non-speech are not emotions: every prediction first asks a voice-activity
 //! detector ([`mfcc::Vad`], which documents what counts as speech) whether the audio holds
@@ -38,6 +40,7 @@ mod error;
 mod probabilities;
 mod recognizer;
 mod speech;
+pub mod stream;
 mod timeline;
 
 pub use error::Error;
@@ -49,4 +52,5 @@ pub use recognizer::{
 pub use ser_labels::{Emotion, Label, LabelSet};
 pub use ser_mfcc::{VadConfig, VadDecision};
 pub use ser_models::SeedModel;
+pub use stream::{FileTimeline, StreamEnd, TimelineStream};
 pub use timeline::{window_spans, Timeline, TimelineConfig, TimelineWindow};

@@ -2,6 +2,7 @@
 //! the most probable [`Label`] with the probabilities of all the model's labels.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -466,9 +467,13 @@ impl Recognizer {
     /// adapted (otherwise any previous adaptation is kept). The rule behind `predict
     /// --timeline` and the demo's timeline; call [`Self::clear_adaptation`] afterwards.
     pub fn adapt_to_recording_if_long(&mut self, clip: &Clip) -> bool {
-        self.can_adapt()
-            && clip.duration() >= SELF_ADAPT_MIN_SECONDS
-            && self.adapt_to_recording(clip).is_ok()
+        self.may_self_adapt(clip.duration()) && self.adapt_to_recording(clip).is_ok()
+    }
+
+    /// Whether a recording of `duration` seconds is one to adapt to its own speaker: the
+    /// model has an adapted variant and it lasts at least [`SELF_ADAPT_MIN_SECONDS`].
+    pub(crate) fn may_self_adapt(&self, duration: f64) -> bool {
+        self.can_adapt() && duration >= SELF_ADAPT_MIN_SECONDS
     }
 
     fn adapt_segments(
@@ -476,25 +481,51 @@ impl Recognizer {
         segments: &[(&str, &[f32])],
         what: &'static str,
     ) -> Result<&SpeakerAdaptation, Error> {
+        self.check_adaptable()?;
+        let mut rows = Vec::new();
+        for &(name, samples) in segments {
+            rows.extend(self.adaptation_row(name, samples)?);
+        }
+        self.fit_adaptation(&rows, what)
+    }
+
+    /// [`Error::NotAdaptable`] for a model without an adapted variant.
+    pub(crate) fn check_adaptable(&self) -> Result<(), Error> {
         if self.adapted.is_none() {
             return Err(Error::NotAdaptable {
                 model: self.model.to_string(),
             });
         }
-        let rate = self.sample_rate();
-        let mut rows = Vec::new();
-        for &(name, samples) in segments {
-            let decision = self
-                .speech
-                .decide(samples, rate)
-                .map_err(|source| Error::Vad {
-                    input: name.to_string(),
-                    source,
-                })?;
-            if decision.speech {
-                rows.push(self.raw_features(name, samples, Some(&decision))?);
-            }
+        Ok(())
+    }
+
+    /// The features one clip (or window) adds to a speaker's statistics: `None` without speech
+    /// (the detector over these samples alone).
+    pub(crate) fn adaptation_row(
+        &mut self,
+        name: &str,
+        samples: &[f32],
+    ) -> Result<Option<Vec<f32>>, Error> {
+        let decision = self
+            .speech
+            .decide(samples, self.sample_rate())
+            .map_err(|source| Error::Vad {
+                input: name.to_string(),
+                source,
+            })?;
+        if !decision.speech {
+            return Ok(None);
         }
+        self.raw_features(name, samples, Some(&decision)).map(Some)
+    }
+
+    /// Sets the speaker adaptation fitted to `rows` ([`Self::adaptation_row`]); at least two.
+    pub(crate) fn fit_adaptation(
+        &mut self,
+        rows: &[Vec<f32>],
+        what: &'static str,
+    ) -> Result<&SpeakerAdaptation, Error> {
+        self.check_adaptable()?;
         if rows.len() < 2 {
             return Err(Error::AdaptationData {
                 what,
@@ -780,44 +811,90 @@ impl Recognizer {
     /// [`min_clip_speech_ms`](VadConfig::min_clip_speech_ms) (250 ms by default). Only windows
     /// with speech are classified; the others have no label.
     pub fn timeline_clip(&mut self, clip: &Clip) -> Result<Timeline, Error> {
-        let rate = f64::from(clip.sample_rate.max(1));
         let (window, hop) = self.timeline.in_samples(clip.sample_rate)?;
         let (decision, mut timings) = self.detect_speech_timed(clip)?;
         let mut windows = Vec::new();
         for span in window_spans(clip.samples.len(), window, hop) {
-            let (speech, speech_seconds) = self
-                .speech
-                .in_span(&decision, &span, clip.sample_rate)
-                .map_err(|source| Error::Vad {
-                    input: clip.name.clone(),
-                    source,
-                })?;
-            let probabilities = if speech {
-                Some(self.classify_timed(
-                    &clip.name,
-                    &clip.samples[span.clone()],
-                    None,
-                    &mut timings,
-                )?)
-            } else {
-                None
-            };
-            windows.push(TimelineWindow {
-                start: span.start as f64 / rate,
-                end: span.end as f64 / rate,
-                speech,
-                speech_seconds,
-                label: probabilities.as_ref().map(|p| p.top().0.clone()),
-                probabilities,
-            });
+            let samples = &clip.samples[span.clone()];
+            windows.push(self.timeline_window(
+                &clip.name,
+                span,
+                samples,
+                Some(&decision),
+                &mut timings,
+            )?);
         }
-        Ok(Timeline {
+        Ok(self.timeline_of(windows, clip.duration(), timings))
+    }
+
+    /// One timeline window: the samples `span` (at the model's rate) of a recording, `samples`
+    /// those samples. Speech or not from `recording`, the detector's decision over the whole
+    /// recording ([`SpeechDetector::in_span`]), or without one from the detector over the
+    /// window alone; classified only with speech. The time spent is added to `timings`.
+    pub(crate) fn timeline_window(
+        &mut self,
+        input: &str,
+        span: Range<usize>,
+        samples: &[f32],
+        recording: Option<&VadDecision>,
+        timings: &mut Timings,
+    ) -> Result<TimelineWindow, Error> {
+        let rate = self.sample_rate();
+        let vad_error = |source| Error::Vad {
+            input: input.to_string(),
+            source,
+        };
+        // The window's own decision, when made, is reused by the frontend.
+        let (speech, speech_seconds, own) = match recording {
+            Some(decision) => {
+                let (speech, seconds) = self
+                    .speech
+                    .in_span(decision, &span, rate)
+                    .map_err(vad_error)?;
+                (speech, seconds, None)
+            }
+            None => {
+                let start = Instant::now();
+                let d = self.speech.decide(samples, rate).map_err(vad_error)?;
+                timings.vad += start.elapsed();
+                (d.speech, d.speech_seconds, Some(d))
+            }
+        };
+        let probabilities = if speech {
+            Some(self.classify_timed(input, samples, own.as_ref(), timings)?)
+        } else {
+            None
+        };
+        let seconds = |i: usize| i as f64 / f64::from(rate.max(1));
+        Ok(TimelineWindow {
+            start: seconds(span.start),
+            end: seconds(span.end),
+            speech,
+            speech_seconds,
+            label: probabilities.as_ref().map(|p| p.top().0.clone()),
+            probabilities,
+        })
+    }
+
+    /// A timeline from its windows, for a recording of `duration` seconds.
+    pub(crate) fn timeline_of(
+        &self,
+        windows: Vec<TimelineWindow>,
+        duration: f64,
+        timings: Timings,
+    ) -> Timeline {
+        Timeline {
             labels: Arc::clone(&self.labels),
             config: self.timeline,
-            duration: clip.duration(),
+            duration,
             windows,
             timings,
-        })
+        }
+    }
+
+    /// The voice-activity detector.
+    pub(crate) fn speech_detector(&self) -> &SpeechDetector {
+        &self.speech
     }
 
     /// [`Self::detect_speech`] with the timings so far (the clip's decoding and the detector).

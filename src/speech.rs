@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use ser_mfcc::{MfccError, Vad, VadConfig, VadDecision};
+use ser_mfcc::{MfccError, Vad, VadConfig, VadDecision, VadStream};
 
 /// The detector with its configuration, the [`Vad`] (FFT plan and buffers) made on first
 /// use. The default holds [`VadConfig::default`].
@@ -41,6 +41,12 @@ impl SpeechDetector {
             none => none.insert(Vad::new(self.config.clone())?),
         };
         vad.decide(samples, sample_rate)
+    }
+
+    /// A detector fed block by block whose decision, at the end, equals [`Self::decide`]
+    /// over everything pushed ([`ser_mfcc::VadStream`]).
+    pub(crate) fn stream(&self, sample_rate: u32) -> Result<VadStream, MfccError> {
+        Vad::new(self.config.clone())?.stream(sample_rate)
     }
 
     /// Seconds of speech in the sample range `span` of a clip whose decision is `decision`,

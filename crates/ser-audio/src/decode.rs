@@ -2,15 +2,17 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use symphonia::core::audio::conv::FromSample;
 use symphonia::core::audio::sample::Sample;
 use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
-use symphonia::core::codecs::audio::{well_known as ids, AudioCodecId, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{
+    well_known as ids, AudioCodecId, AudioDecoder, AudioDecoderOptions,
+};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 
@@ -38,6 +40,12 @@ impl Span {
         let start = (self.offset * r) as u64;
         let len = self.duration.map(|d| (d * r) as u64);
         (start, len)
+    }
+
+    /// The span's first frame and end (exclusive; `None` = to the end) at `rate` Hz.
+    pub(crate) fn bounds(&self, rate: u32) -> (u64, Option<u64>) {
+        let (start, len) = self.frames(rate);
+        (start, len.map(|l| start.saturating_add(l)))
     }
 }
 
@@ -217,18 +225,12 @@ fn corrupt(path: &Path, e: &SymError) -> AudioError {
     }
 }
 
-/// Decodes the default audio track of `source` to mono at its own rate, keeping `span` only.
-///
-/// Symphonia is documented to possibly panic on some malformed streams; the whole probe and
-/// decode loop runs under [`catch_unwind`] and a panic becomes [`AudioError::Corrupt`] (symphonia
-/// is pure safe Rust, so unwinding out of it leaves no broken invariants we rely on: the reader,
-/// decoder and partial output are all dropped).
-pub(crate) fn decode(
-    source: Box<dyn MediaSource + '_>,
-    path: &Path,
-    span: Span,
-) -> Result<Decoded, AudioError> {
-    match catch_unwind(AssertUnwindSafe(|| decode_inner(source, path, span))) {
+/// Runs `f` under [`catch_unwind`]: symphonia is documented to possibly panic on some malformed
+/// streams, and a panic becomes [`AudioError::Corrupt`] (symphonia is pure safe Rust, so
+/// unwinding out of it leaves no broken invariants we rely on: the reader, decoder and partial
+/// output are all dropped or left at a packet boundary).
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, AudioError>) -> Result<T, AudioError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => {
             let msg = payload
@@ -244,150 +246,260 @@ pub(crate) fn decode(
     }
 }
 
-fn decode_inner(
+/// Decodes the default audio track of `source` to mono at its own rate, keeping `span` only:
+/// [`PacketDecoder`] run to the end.
+pub(crate) fn decode(
     source: Box<dyn MediaSource + '_>,
     path: &Path,
     span: Span,
 ) -> Result<Decoded, AudioError> {
-    let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(&ext.to_ascii_lowercase());
+    let mut decoder = PacketDecoder::open(source, path, span)?;
+    let mut samples = Vec::with_capacity(decoder.reserve().min(MAX_RESERVE) as usize);
+    while decoder.next_into(&mut samples)? {}
+    decoder.finish(samples)
+}
+
+/// Packet-by-packet decoding of the default audio track of a source to mono at its own rate,
+/// keeping a span only: the one decoding loop behind [`decode`] (whole file) and
+/// [`crate::AudioStream`] (block by block). Each step runs under [`catch_unwind`].
+pub(crate) struct PacketDecoder<'s> {
+    format: Box<dyn FormatReader + 's>,
+    decoder: Box<dyn AudioDecoder>,
+    path: PathBuf,
+    span: Span,
+    track_id: u32,
+    declared_frames: Option<u64>,
+    /// The file's rate (0 until known: from the header, else the first buffer).
+    rate: u32,
+    channels: usize,
+    /// The span in frames, once the rate is known.
+    start: u64,
+    span_end: Option<u64>,
+    /// Frames decoded so far.
+    frames: u64,
+    done: bool,
+}
+
+impl<'s> PacketDecoder<'s> {
+    /// Probes `source` and opens a decoder for its default audio track.
+    pub(crate) fn open(
+        source: Box<dyn MediaSource + 's>,
+        path: &Path,
+        span: Span,
+    ) -> Result<Self, AudioError> {
+        guarded(path, || Self::open_inner(source, path, span))
     }
-    let mut format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            mss,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| match e {
-            SymError::Unsupported(what) => AudioError::NotAudio {
-                path: path.to_path_buf(),
-                detail: what.to_string(),
-            },
-            SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                AudioError::NotAudio {
-                    path: path.to_path_buf(),
-                    detail: "the data ends before any known header".to_string(),
-                }
-            }
-            SymError::IoError(io) => AudioError::Io {
-                path: path.to_path_buf(),
-                source: io,
-            },
-            other => corrupt(path, &other),
-        })?;
 
-    let track = format
-        .default_track(TrackType::Audio)
-        .ok_or_else(|| AudioError::NoAudioTrack {
-            path: path.to_path_buf(),
-        })?;
-    let track_id = track.id;
-    let declared_frames = track.num_frames;
-    let params = track
-        .codec_params
-        .as_ref()
-        .and_then(|p| p.audio())
-        .ok_or_else(|| AudioError::NoAudioTrack {
-            path: path.to_path_buf(),
-        })?
-        .clone();
-
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| match e {
-            SymError::Unsupported(_) => AudioError::UnsupportedCodec {
-                path: path.to_path_buf(),
-                codec: codec_name(params.codec),
-            },
-            other => corrupt(path, &other),
-        })?;
-
-    let mut rate = params.sample_rate.unwrap_or(0);
-    let mut channels = params.channels.as_ref().map_or(0, |c| c.count());
-    // The span in frames, once the rate is known (from the header, else the first buffer).
-    let bounds = |rate: u32| {
-        let (start, len) = span.frames(rate);
-        (start, len.map(|l| start.saturating_add(l)))
-    };
-    let (mut start, mut span_end) = if rate > 0 { bounds(rate) } else { (0, None) };
-    let reserve = declared_frames.map_or(0, |n| match span_end {
-        Some(e) => n.min(e).saturating_sub(start),
-        None => n.saturating_sub(start),
-    });
-    let mut samples = Vec::with_capacity(reserve.min(MAX_RESERVE) as usize);
-    let mut frames: u64 = 0;
-
-    loop {
-        if span_end.is_some_and(|e| frames >= e) {
-            break;
+    fn open_inner(
+        source: Box<dyn MediaSource + 's>,
+        path: &Path,
+        span: Span,
+    ) -> Result<Self, AudioError> {
+        let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(&ext.to_ascii_lowercase());
         }
-        let packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            // A chained Ogg stream switches tracks: only the first logical stream is decoded.
-            Err(SymError::ResetRequired) => break,
-            Err(SymError::IoError(io)) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                match declared_frames {
-                    Some(n) if frames < n => {
-                        return Err(AudioError::Truncated {
-                            path: path.to_path_buf(),
-                            expected_frames: n,
-                            actual_frames: frames,
-                        })
+        let format = symphonia::default::get_probe()
+            .probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
+            .map_err(|e| match e {
+                SymError::Unsupported(what) => AudioError::NotAudio {
+                    path: path.to_path_buf(),
+                    detail: what.to_string(),
+                },
+                SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    AudioError::NotAudio {
+                        path: path.to_path_buf(),
+                        detail: "the data ends before any known header".to_string(),
                     }
-                    _ => break,
                 }
-            }
-            Err(SymError::IoError(io)) => {
-                return Err(AudioError::Io {
+                SymError::IoError(io) => AudioError::Io {
                     path: path.to_path_buf(),
                     source: io,
-                })
-            }
-            Err(e) => return Err(corrupt(path, &e)),
+                },
+                other => corrupt(path, &other),
+            })?;
+
+        let track =
+            format
+                .default_track(TrackType::Audio)
+                .ok_or_else(|| AudioError::NoAudioTrack {
+                    path: path.to_path_buf(),
+                })?;
+        let track_id = track.id;
+        let declared_frames = track.num_frames;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or_else(|| AudioError::NoAudioTrack {
+                path: path.to_path_buf(),
+            })?
+            .clone();
+
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(|e| match e {
+                SymError::Unsupported(_) => AudioError::UnsupportedCodec {
+                    path: path.to_path_buf(),
+                    codec: codec_name(params.codec),
+                },
+                other => corrupt(path, &other),
+            })?;
+
+        let rate = params.sample_rate.unwrap_or(0);
+        let channels = params.channels.as_ref().map_or(0, |c| c.count());
+        let mut d = Self {
+            format,
+            decoder,
+            path: path.to_path_buf(),
+            span,
+            track_id,
+            declared_frames,
+            rate,
+            channels,
+            start: 0,
+            span_end: None,
+            frames: 0,
+            done: false,
         };
-        if packet.track_id != track_id {
-            continue;
+        if rate > 0 {
+            d.set_bounds(rate);
         }
-        let buf = decoder.decode(&packet).map_err(|e| corrupt(path, &e))?;
-        let n = buf.frames() as u64;
-        if n == 0 {
-            continue;
-        }
-        if rate == 0 {
-            rate = buf.spec().rate();
-            (start, span_end) = bounds(rate);
-        }
-        if channels == 0 {
-            channels = buf.spec().channels().count();
-        }
-        // Frames of this buffer inside [span.start, span_end).
-        let lo = start.max(frames);
-        let hi = span_end.map_or(frames + n, |e| e.min(frames + n));
-        if hi > lo {
-            let skip = (lo - frames) as usize;
-            let take = (hi - lo) as usize;
-            mix_generic(&buf, skip, take, &mut samples);
-        }
-        frames += n;
+        Ok(d)
     }
 
-    if rate == 0 {
-        return Err(AudioError::Corrupt {
-            path: path.to_path_buf(),
-            detail: "the stream declares a sample rate of 0 Hz".to_string(),
-        });
+    /// The span in frames at `rate`.
+    fn set_bounds(&mut self, rate: u32) {
+        (self.start, self.span_end) = self.span.bounds(rate);
     }
-    Ok(Decoded {
-        samples,
-        rate,
-        channels: channels.max(1),
-        frames_decoded: frames,
-        start_frame: start,
-    })
+
+    /// Frames the header says the span holds (0 when it does not say).
+    pub(crate) fn reserve(&self) -> u64 {
+        self.declared_frames.map_or(0, |n| match self.span_end {
+            Some(e) => n.min(e).saturating_sub(self.start),
+            None => n.saturating_sub(self.start),
+        })
+    }
+
+    /// The file's sample rate in Hz (0 while unknown: some containers only say with the first
+    /// decoded buffer).
+    pub(crate) fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// The file's channel count (0 while unknown).
+    pub(crate) fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// The span's first frame at the file's rate.
+    pub(crate) fn start_frame(&self) -> u64 {
+        self.start
+    }
+
+    /// Frames decoded so far.
+    pub(crate) fn frames_decoded(&self) -> u64 {
+        self.frames
+    }
+
+    /// Decodes the next packet of the track, appending its frames inside the span (mono) to
+    /// `out`; `Ok(false)` once the stream or the span has ended (nothing appended).
+    pub(crate) fn next_into(&mut self, out: &mut Vec<f32>) -> Result<bool, AudioError> {
+        if self.done {
+            return Ok(false);
+        }
+        let path = self.path.clone();
+        let more = guarded(&path, || self.next_inner(out));
+        if !matches!(more, Ok(true)) {
+            self.done = true;
+        }
+        more
+    }
+
+    fn next_inner(&mut self, out: &mut Vec<f32>) -> Result<bool, AudioError> {
+        let path = self.path.as_path();
+        loop {
+            if self.span_end.is_some_and(|e| self.frames >= e) {
+                return Ok(false);
+            }
+            let packet = match self.format.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(false),
+                // A chained Ogg stream switches tracks: only the first logical stream is decoded.
+                Err(SymError::ResetRequired) => return Ok(false),
+                Err(SymError::IoError(io)) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return match self.declared_frames {
+                        Some(n) if self.frames < n => Err(AudioError::Truncated {
+                            path: path.to_path_buf(),
+                            expected_frames: n,
+                            actual_frames: self.frames,
+                        }),
+                        _ => Ok(false),
+                    }
+                }
+                Err(SymError::IoError(io)) => {
+                    return Err(AudioError::Io {
+                        path: path.to_path_buf(),
+                        source: io,
+                    })
+                }
+                Err(e) => return Err(corrupt(path, &e)),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            let buf = self
+                .decoder
+                .decode(&packet)
+                .map_err(|e| corrupt(path, &e))?;
+            let n = buf.frames() as u64;
+            if n == 0 {
+                continue;
+            }
+            if self.rate == 0 {
+                self.rate = buf.spec().rate();
+                (self.start, self.span_end) = self.span.bounds(self.rate);
+            }
+            if self.channels == 0 {
+                self.channels = buf.spec().channels().count();
+            }
+            // Frames of this buffer inside [span.start, span_end).
+            let frames = self.frames;
+            let lo = self.start.max(frames);
+            let hi = self.span_end.map_or(frames + n, |e| e.min(frames + n));
+            if hi > lo {
+                let skip = (lo - frames) as usize;
+                let take = (hi - lo) as usize;
+                mix_generic(&buf, skip, take, out);
+            }
+            self.frames += n;
+            return Ok(true);
+        }
+    }
+
+    /// The decoded `samples` with what is known about the stream; fails for a stream that
+    /// never said its rate.
+    pub(crate) fn finish(&self, samples: Vec<f32>) -> Result<Decoded, AudioError> {
+        if self.rate == 0 {
+            return Err(AudioError::Corrupt {
+                path: self.path.clone(),
+                detail: "the stream declares a sample rate of 0 Hz".to_string(),
+            });
+        }
+        Ok(Decoded {
+            samples,
+            rate: self.rate,
+            channels: self.channels.max(1),
+            frames_decoded: self.frames,
+            start_frame: self.start,
+        })
+    }
 }
 
 #[cfg(test)]

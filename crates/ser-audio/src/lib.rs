@@ -57,6 +57,11 @@
 //! ±[`MAX_RESAMPLE_MAGNITUDE`] are refused ([`AudioError::TooLoud`]). To load many clips, use
 //! one [`Loader`] (per thread): it keeps the planned resamplers.
 //!
+//! # Long recordings
+//! [`AudioStream`] decodes, mixes down and resamples a file block by block (symphonia packet
+//! by packet, [`Resampler::push`]), in memory that does not grow with the file's length; its
+//! samples are bit-identical to [`load`]'s (tested).
+//!
 //! # Errors
 //! One enum, [`AudioError`]; every variant about a file names it (the path, or the `name` argument
 //! for bytes and readers) and carries the expected/actual values. See its docs for the table of
@@ -69,12 +74,14 @@ mod decode;
 pub mod discover;
 mod error;
 mod resample;
+mod stream;
 
 use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 pub use error::AudioError;
 pub use resample::{output_len, resample, Resampler, MAX_RESAMPLE_MAGNITUDE, MAX_SAMPLES};
+pub use stream::AudioStream;
 
 use decode::{Decoded, SeekableReader, Span};
 
@@ -263,17 +270,7 @@ impl Loader {
     ) -> Result<Audio, AudioError> {
         let path = path.as_ref();
         let span = opts.validate(path)?;
-        let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-        let meta = file.metadata().map_err(|e| io_error(path, e))?;
-        if meta.is_dir() {
-            // Opening a directory succeeds on Unix; reading it would fail as "not audio".
-            let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory");
-            return Err(io_error(path, e));
-        }
-        let len = meta.len();
-        if len == 0 {
-            return Err(empty_file(path));
-        }
+        let file = open_file(path)?;
         self.finish(decode::decode(Box::new(file), path, span)?, path, opts)
     }
 
@@ -354,13 +351,7 @@ impl Loader {
                 offset_frames: d.start_frame,
             });
         }
-        if let Some((i, v)) = first_sample_where(&d.samples, |v| !v.is_finite()) {
-            return Err(AudioError::NonFinite {
-                path: path.to_path_buf(),
-                frame: d.start_frame + i as u64,
-                value: v,
-            });
-        }
+        check_finite(&d.samples, path, d.start_frame)?;
         let (samples, sample_rate) = match opts.target_rate {
             Some(to) if to != d.rate => {
                 let y = self
@@ -378,6 +369,35 @@ impl Loader {
             source_channels: d.channels,
         })
     }
+}
+
+/// [`AudioError::NonFinite`] for the first NaN or infinite sample of `samples`, the decoded
+/// frames from `first_frame` of the file at `path`.
+fn check_finite(samples: &[f32], path: &Path, first_frame: u64) -> Result<(), AudioError> {
+    match first_sample_where(samples, |v| !v.is_finite()) {
+        Some((i, v)) => Err(AudioError::NonFinite {
+            path: path.to_path_buf(),
+            frame: first_frame + i as u64,
+            value: v,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Opens a file to decode; an empty file is not audio.
+fn open_file(path: &Path) -> Result<std::fs::File, AudioError> {
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let meta = file.metadata().map_err(|e| io_error(path, e))?;
+    if meta.is_dir() {
+        // Opening a directory succeeds on Unix; reading it would fail as "not audio".
+        let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory");
+        return Err(io_error(path, e));
+    }
+    let len = meta.len();
+    if len == 0 {
+        return Err(empty_file(path));
+    }
+    Ok(file)
 }
 
 /// Index and value of the first sample for which `bad` holds. Scans in blocks with the test

@@ -2,8 +2,8 @@
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{
-    Async, Fft, FixedAsync, FixedSync, SincInterpolationParameters, SincInterpolationType,
-    WindowFunction,
+    Async, Fft, FixedAsync, FixedSync, Indexing, SincInterpolationParameters,
+    SincInterpolationType, WindowFunction,
 };
 
 use crate::AudioError;
@@ -60,6 +60,8 @@ pub struct Resampler {
     from: u32,
     to: u32,
     engine: Engine,
+    /// Where the signal being resampled stands (see [`Resampler::push`]).
+    state: ChunkState,
 }
 
 impl std::fmt::Debug for Resampler {
@@ -88,11 +90,15 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 ///
 /// Returns 0 when `from` is 0 (an invalid rate, rejected elsewhere).
 pub fn output_len(n: usize, from: u32, to: u32) -> u64 {
+    output_len_u64(n as u64, from, to)
+}
+
+/// [`output_len`] for a count given as `u64` (saturating at `u64::MAX`).
+fn output_len_u64(n: u64, from: u32, to: u32) -> u64 {
     if from == 0 {
         return 0;
     }
-    let num = n as u128 * u128::from(to);
-    let out = num.div_ceil(u128::from(from));
+    let out = (u128::from(n) * u128::from(to)).div_ceil(u128::from(from));
     u64::try_from(out).unwrap_or(u64::MAX)
 }
 
@@ -111,6 +117,7 @@ impl Resampler {
                 from,
                 to,
                 engine: Engine::Passthrough,
+                state: ChunkState::default(),
             });
         }
         let g = gcd(u64::from(from), u64::from(to));
@@ -161,10 +168,14 @@ impl Resampler {
                     .map_err(err)?,
                 )
             };
+        let engine = Engine::Rubato(engine);
+        let mut state = ChunkState::default();
+        state.reset(&engine);
         Ok(Self {
             from,
             to,
-            engine: Engine::Rubato(engine),
+            engine,
+            state,
         })
     }
 
@@ -199,7 +210,8 @@ impl Resampler {
     /// Like [`process`](Self::process), writing into `out` (cleared first). Once `out` has
     /// grown to its working size this allocates nothing.
     ///
-    /// On return `out.len() == ceil(input.len() * to / from)`.
+    /// On return `out.len() == ceil(input.len() * to / from)`. The same as
+    /// [`push`](Self::push) of the whole input and [`finish`](Self::finish), in one call.
     ///
     /// # Errors
     /// As [`process`](Self::process).
@@ -216,44 +228,234 @@ impl Resampler {
                 to: self.to,
             });
         }
-        // want <= 2^28 fits in usize on every platform this crate supports (>= 32-bit).
-        let want = want as usize;
+        self.reset();
+        out.reserve(want as usize);
+        let pushed = self.push(input, out);
+        // `finish` also when `push` failed: the next signal starts from a clean state.
+        let finished = self.finish(out);
+        pushed.and(finished)
+    }
+
+    /// Forgets any signal pushed so far: the next [`push`](Self::push) starts a new one.
+    pub fn reset(&mut self) {
+        if let Engine::Rubato(engine) = &mut self.engine {
+            engine.reset();
+        }
+        self.state.reset(&self.engine);
+    }
+
+    /// Resamples the next block of a signal that arrives in blocks (a long file decoded packet
+    /// by packet, a microphone), appending the output that is ready to `out`; call
+    /// [`finish`](Self::finish) after the last block. Memory stays bounded by one chunk of
+    /// about 2048 frames whatever the signal's length, and the concatenated output of any
+    /// split into blocks is bit-identical to [`process`](Self::process) of the whole signal
+    /// (tested): the resampler works on fixed chunks either way, and the partial last chunk
+    /// and the delay trimming are the same. [`process`](Self::process) or
+    /// [`reset`](Self::reset) in between abandons the signal being pushed.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), ser_audio::AudioError> {
+    /// let x: Vec<f32> = (0..10_000).map(|i| (i as f32 * 0.05).sin()).collect();
+    /// let mut rs = ser_audio::Resampler::new(48000, 22050)?;
+    /// let whole = rs.process(&x)?;
+    /// let mut streamed = Vec::new();
+    /// for block in x.chunks(333) {
+    ///     rs.push(block, &mut streamed)?;
+    /// }
+    /// rs.finish(&mut streamed)?;
+    /// assert_eq!(streamed, whole);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`AudioError::TooLoud`] (its `index` counted from the start of the signal) if a sample
+    /// is not finite or exceeds [`MAX_RESAMPLE_MAGNITUDE`] (rates differ);
+    /// [`AudioError::TooLong`] if one chunk's output would exceed [`MAX_SAMPLES`] (an absurd
+    /// ratio such as 1 Hz to 4 GHz); [`AudioError::Resample`] if rubato fails (not expected).
+    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), AudioError> {
         let (from, to) = (self.from, self.to);
         let engine = match &mut self.engine {
             Engine::Passthrough => {
                 out.extend_from_slice(input);
+                self.state.pushed += input.len() as u64;
                 return Ok(());
             }
             Engine::Rubato(r) => r,
         };
-        if input.is_empty() {
-            return Ok(());
-        }
         if let Some((index, value)) = crate::first_sample_where(input, |v| {
             !v.is_finite() || v.abs() > MAX_RESAMPLE_MAGNITUDE
         }) {
             return Err(AudioError::TooLoud {
                 path: None,
-                index,
+                index: self.state.pushed as usize + index,
                 value,
                 limit: MAX_RESAMPLE_MAGNITUDE,
             });
         }
+        self.state.push(engine.as_mut(), input, out, from, to)
+    }
+
+    /// Ends the signal begun by [`push`](Self::push): resamples the held partial chunk, flushes
+    /// the resampler's delay line and appends the rest of the output to `out`, so the output
+    /// totals exactly `ceil(n * to / from)` samples for the `n` samples pushed. Then the
+    /// resampler is ready for a new signal.
+    ///
+    /// # Errors
+    /// As [`push`](Self::push), less the sample checks.
+    pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<(), AudioError> {
+        let (from, to) = (self.from, self.to);
+        let result = match &mut self.engine {
+            Engine::Passthrough => Ok(()),
+            Engine::Rubato(engine) => self.state.finish(engine.as_mut(), out, from, to),
+        };
+        self.reset();
+        result
+    }
+}
+
+/// The block-by-block driver of a rubato resampler shared by [`Resampler::process_into`] and
+/// [`Resampler::push`]: the same steps as rubato's `process_all_into_buffer` (fixed input
+/// chunks while more than one chunk is left, the rest as a partial chunk padded with zeros,
+/// then zero chunks until the output is complete, the startup delay dropped), but fed as the
+/// input arrives.
+#[derive(Debug, Default)]
+struct ChunkState {
+    /// Input frames per chunk (`input_frames_next`, fixed for both engines).
+    chunk: usize,
+    /// Input not yet resampled: at most one chunk.
+    pending: Vec<f32>,
+    /// One chunk of output (`output_frames_max`), allocated on first use.
+    scratch: Vec<f32>,
+    /// Output frames still to drop at the start (the resampler's delay).
+    to_trim: usize,
+    /// Input frames pushed since the last reset.
+    pushed: u64,
+    /// Output frames appended since the last reset.
+    emitted: u64,
+}
+
+impl ChunkState {
+    /// Back to the start of a signal, sized for `engine`.
+    fn reset(&mut self, engine: &Engine) {
+        self.pending.clear();
+        self.pushed = 0;
+        self.emitted = 0;
+        match engine {
+            Engine::Passthrough => {
+                self.chunk = 0;
+                self.to_trim = 0;
+            }
+            Engine::Rubato(r) => {
+                self.chunk = r.input_frames_next().max(1);
+                self.to_trim = r.output_delay();
+                if self.pending.capacity() < self.chunk {
+                    self.pending.reserve_exact(self.chunk);
+                }
+            }
+        }
+    }
+
+    fn push(
+        &mut self,
+        engine: &mut (dyn rubato::Resampler<f32> + Send),
+        mut input: &[f32],
+        out: &mut Vec<f32>,
+        from: u32,
+        to: u32,
+    ) -> Result<(), AudioError> {
+        self.pushed += input.len() as u64;
+        let chunk = self.chunk;
+        if !self.pending.is_empty() {
+            let take = (chunk - self.pending.len()).min(input.len());
+            self.pending.extend_from_slice(&input[..take]);
+            input = &input[take..];
+            if input.is_empty() {
+                // A full pending chunk waits: it may be the signal's last (a partial one).
+                return Ok(());
+            }
+            let pending = std::mem::take(&mut self.pending);
+            let done = self.process(engine, &pending, None, out, from, to);
+            self.pending = pending;
+            self.pending.clear();
+            done?;
+        }
+        while input.len() > chunk {
+            self.process(engine, &input[..chunk], None, out, from, to)?;
+            input = &input[chunk..];
+        }
+        self.pending.extend_from_slice(input);
+        Ok(())
+    }
+
+    fn finish(
+        &mut self,
+        engine: &mut (dyn rubato::Resampler<f32> + Send),
+        out: &mut Vec<f32>,
+        from: u32,
+        to: u32,
+    ) -> Result<(), AudioError> {
+        let want = output_len_u64(self.pushed, from, to);
+        if !self.pending.is_empty() {
+            let pending = std::mem::take(&mut self.pending);
+            let done = self.process(engine, &pending, Some(pending.len()), out, from, to);
+            self.pending = pending;
+            done?;
+        }
+        while self.emitted < want {
+            self.process(engine, &[], Some(0), out, from, to)?;
+        }
+        // rubato's chunks may overshoot the exact length `ceil(n * to / from)`: cut it.
+        let extra = (self.emitted - want) as usize;
+        out.truncate(out.len().saturating_sub(extra));
+        self.emitted = want;
+        Ok(())
+    }
+
+    /// Resamples one chunk (`partial`: its valid length, the rest zeros) and appends the output
+    /// past the startup delay.
+    fn process(
+        &mut self,
+        engine: &mut (dyn rubato::Resampler<f32> + Send),
+        input: &[f32],
+        partial: Option<usize>,
+        out: &mut Vec<f32>,
+        from: u32,
+        to: u32,
+    ) -> Result<(), AudioError> {
         let fail = |detail: String| AudioError::Resample { from, to, detail };
-        engine.reset();
-        let needed = engine.process_all_needed_output_len(input.len()).max(want);
-        out.resize(needed, 0.0);
+        // One chunk's output, allocated on first use (absurd ratios are refused here rather
+        // than exhausting memory).
+        let frames = engine.output_frames_max();
+        if frames as u64 > MAX_SAMPLES {
+            return Err(AudioError::TooLong {
+                path: None,
+                input: input.len(),
+                output: frames as u64,
+                limit: MAX_SAMPLES,
+                from,
+                to,
+            });
+        }
+        if self.scratch.len() < frames {
+            self.scratch.resize(frames, 0.0);
+        }
         let adapter_in =
             InterleavedSlice::new(input, 1, input.len()).map_err(|e| fail(e.to_string()))?;
-        let mut adapter_out = InterleavedSlice::new_mut(out.as_mut_slice(), 1, needed)
+        let mut adapter_out = InterleavedSlice::new_mut(self.scratch.as_mut_slice(), 1, frames)
             .map_err(|e| fail(e.to_string()))?;
-        engine
-            .process_all_into_buffer(&adapter_in, &mut adapter_out, input.len(), None)
+        let indexing = Indexing {
+            partial_len: partial,
+            ..Indexing::default()
+        };
+        let (_, produced) = engine
+            .process_into_buffer(&adapter_in, &mut adapter_out, Some(&indexing))
             .map_err(|e| fail(e.to_string()))?;
-        // rubato computes its length as ceil(ratio * n) in f64, which can differ by one from the
-        // exact integer ceil; the buffer holds valid samples past its count either way (it is
-        // filled in whole chunks), so cut to the exact length.
-        out.truncate(want);
+        let produced = produced.min(frames);
+        let skip = self.to_trim.min(produced);
+        self.to_trim -= skip;
+        out.extend_from_slice(&self.scratch[skip..produced]);
+        self.emitted += (produced - skip) as u64;
         Ok(())
     }
 }
@@ -281,6 +483,82 @@ mod tests {
         assert_eq!(output_len(321, 48000, 22050), 148);
         assert_eq!(output_len(158558, 48000, 22050), 72838); // 72837.58 -> 72838
         assert_eq!(output_len(10, 1, u32::MAX), 10 * u64::from(u32::MAX));
+    }
+
+    /// The whole-clip path as it was before streaming: rubato's own `process_all_into_buffer`.
+    fn rubato_process_all(rs: &mut Resampler, input: &[f32]) -> Vec<f32> {
+        let want = rs.output_len(input.len()) as usize;
+        let Engine::Rubato(engine) = &mut rs.engine else {
+            return input.to_vec();
+        };
+        engine.reset();
+        let needed = engine.process_all_needed_output_len(input.len()).max(want);
+        let mut out = vec![0.0; needed];
+        let a_in = InterleavedSlice::new(input, 1, input.len()).unwrap();
+        let mut a_out = InterleavedSlice::new_mut(out.as_mut_slice(), 1, needed).unwrap();
+        engine
+            .process_all_into_buffer(&a_in, &mut a_out, input.len(), None)
+            .unwrap();
+        out.truncate(want);
+        out
+    }
+
+    #[test]
+    fn streamed_blocks_equal_the_whole_signal_bit_for_bit() {
+        let x: Vec<f32> = (0..50_000)
+            .map(|i| {
+                let t = i as f32;
+                0.5 * (t * 0.031).sin() + 0.2 * (t * 0.47).sin() * (t * 0.001).cos()
+            })
+            .collect();
+        // FFT engine (48 kHz -> 22050 Hz, 44.1 kHz -> 16 kHz), the async sinc engine
+        // (44101 Hz), upsampling, and the pass-through.
+        for (from, to) in [
+            (48000, 22050),
+            (44100, 16000),
+            (44101, 22050),
+            (8000, 16000),
+            (16000, 16000),
+        ] {
+            let mut rs = Resampler::new(from, to).unwrap();
+            let reference = rubato_process_all(&mut rs, &x);
+            assert_eq!(rs.process(&x).unwrap(), reference, "{from} -> {to}");
+            for n in [0, 1, 100, 2047, 2048, 2049, 4096, 50_000] {
+                let want = rs.output_len(n) as usize;
+                let whole = rs.process(&x[..n]).unwrap();
+                assert_eq!(whole.len(), want);
+                for block in [1, 7, 333, 2048, 2049, 65_536] {
+                    if block == 1 && n > 5000 {
+                        continue; // slow in debug builds; 7 covers tiny blocks
+                    }
+                    let mut out = Vec::new();
+                    for b in x[..n].chunks(block) {
+                        rs.push(b, &mut out).unwrap();
+                    }
+                    rs.finish(&mut out).unwrap();
+                    assert_eq!(out, whole, "{from} -> {to}, n {n}, blocks of {block}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn streaming_holds_at_most_one_chunk() {
+        let mut rs = Resampler::new(48000, 22050).unwrap();
+        let block = vec![0.1f32; 4000];
+        let mut out = Vec::new();
+        for _ in 0..200 {
+            out.clear();
+            rs.push(&block, &mut out).unwrap();
+            assert!(rs.state.pending.len() <= rs.state.chunk);
+            assert!(rs.state.pending.capacity() <= 2 * rs.state.chunk);
+        }
+        // A bad sample is reported at its index in the whole signal.
+        let err = rs.push(&[0.0, f32::NAN], &mut out).unwrap_err();
+        assert!(
+            matches!(err, AudioError::TooLoud { index, .. } if index == 200 * 4000 + 1),
+            "{err}"
+        );
     }
 
     #[test]

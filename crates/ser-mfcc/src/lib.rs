@@ -78,6 +78,6 @@ pub use sequence::MfccSequence;
 pub use stats::{SpeechStats, SpeechStatsConfig};
 pub use stft::{hann_window, n_frames, Stft};
 pub use vad::{
-    select_frames, speech_mask, speech_spans, Vad, VadConfig, VadDecision, VAD_ENERGY_FLOOR_DBFS,
-    VAD_MAX_FRAME,
+    select_frames, speech_mask, speech_spans, Vad, VadConfig, VadDecision, VadStream,
+    VAD_ENERGY_FLOOR_DBFS, VAD_MAX_FRAME,
 };

@@ -337,6 +337,180 @@ struct Plan {
     scratch: Vec<Complex<f32>>,
 }
 
+impl Plan {
+    /// Band energy (dBFS) and flatness of frame `t` of a clip of `n > 0` samples, the clip's
+    /// sample `i` read by `sample(i)`: the frame is centred on sample `t * hop`; outside the
+    /// clip the edge sample repeats.
+    fn frame_at(
+        &mut self,
+        t: usize,
+        n: usize,
+        sample: impl Fn(usize) -> f32,
+    ) -> Result<(f32, f32), MfccError> {
+        let start = (t * self.hop) as isize - (self.frame / 2) as isize;
+        let mut sum = 0.0f64;
+        for (i, x) in self.input.iter_mut().enumerate() {
+            let idx = (start + i as isize).clamp(0, n as isize - 1) as usize;
+            *x = sample(idx);
+            sum += f64::from(*x);
+        }
+        let mean = (sum / self.frame as f64) as f32;
+        for (x, &w) in self.input.iter_mut().zip(&self.window) {
+            *x = (*x - mean) * w;
+        }
+        self.fft
+            .process_with_scratch(&mut self.input, &mut self.spectrum, &mut self.scratch)
+            .map_err(|e| MfccError::Fft {
+                message: e.to_string(),
+            })?;
+        let band = &self.spectrum[self.bins.clone()];
+        let (mut total, mut log_sum) = (0.0f64, 0.0f64);
+        for c in band {
+            let p = f64::from(c.re) * f64::from(c.re) + f64::from(c.im) * f64::from(c.im);
+            total += p;
+            log_sum += (p + 1e-30).ln();
+        }
+        let nb = band.len().max(1) as f64;
+        // Parseval: one-sided bins count twice; normalise by the window's power.
+        let mean_square = 2.0 * total / (self.frame as f64 * self.window_power);
+        let db = 10.0 * (mean_square + 1e-30).log10();
+        let arith = total / nb + 1e-30;
+        let flat = ((log_sum / nb).exp() / arith).clamp(0.0, 1.0);
+        Ok(((db as f32).max(VAD_ENERGY_FLOOR_DBFS), flat as f32))
+    }
+}
+
+/// A [`Vad`] fed block by block ([`Vad::stream`]): [`push`](Self::push) the clip's samples as
+/// they arrive, [`finish`](Self::finish) for the decision, which equals
+/// [`Vad::decide`] over the whole clip. The thresholds are relative to the whole clip (its
+/// loudest frame and noise percentile), so the decision comes at the end; the samples are not
+/// kept, only two numbers per frame (band energy and flatness, 8 bytes per 10 ms hop: 2.9 MB
+/// per hour) and at most one frame and one block of samples.
+///
+/// ```
+/// use ser_mfcc::{Vad, VadConfig};
+/// let sr = 16_000;
+/// let x: Vec<f32> = (0..3 * sr).map(|i| 0.2 * (i as f32 * 0.11).sin()).collect();
+/// let mut vad = Vad::new(VadConfig::default())?;
+/// let mut stream = vad.stream(sr as u32)?;
+/// for block in x.chunks(1000) {
+///     stream.push(block)?;
+/// }
+/// assert_eq!(stream.finish()?, vad.decide(&x, sr as u32)?);
+/// # Ok::<(), ser_mfcc::MfccError>(())
+/// ```
+#[derive(Clone)]
+pub struct VadStream {
+    /// The detector, its plan made for `sample_rate`.
+    vad: Vad,
+    sample_rate: u32,
+    /// Samples from `buf_start` on that a frame still needs.
+    buf: Vec<f32>,
+    buf_start: usize,
+    /// Samples pushed.
+    pushed: usize,
+    energy_db: Vec<f32>,
+    flatness: Vec<f32>,
+}
+
+impl std::fmt::Debug for VadStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VadStream")
+            .field("sample_rate", &self.sample_rate)
+            .field("pushed", &self.pushed)
+            .field("frames", &self.energy_db.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl VadStream {
+    /// Analyses the next samples of the clip (mono, at the stream's sample rate): every frame
+    /// that lies entirely within the samples so far.
+    ///
+    /// # Errors
+    /// [`MfccError::NonFinite`] / [`MfccError::TooLarge`] for a bad sample (as
+    /// [`Vad::decide`]).
+    pub fn push(&mut self, samples: &[f32]) -> Result<(), MfccError> {
+        check_finite(samples)?;
+        let Some(plan) = self.vad.plan.as_ref() else {
+            return Ok(());
+        };
+        // In pieces of at most one hop, so the buffer stays within a frame and two hops.
+        let piece = plan.hop.max(1);
+        for part in samples.chunks(piece) {
+            self.buf.extend_from_slice(part);
+            self.pushed += part.len();
+            self.analyse_ready(None)?;
+        }
+        Ok(())
+    }
+
+    /// Samples pushed so far.
+    pub fn samples(&self) -> usize {
+        self.pushed
+    }
+
+    /// Samples held for frames still to analyse (bounded by a frame and two hops).
+    pub fn buffered(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Analyses the frames that are ready: those within the samples pushed, or with `n`
+    /// (the clip's length) every frame of the clip.
+    fn analyse_ready(&mut self, n: Option<usize>) -> Result<(), MfccError> {
+        let Some(plan) = self.vad.plan.as_mut() else {
+            return Ok(());
+        };
+        let half = plan.frame / 2;
+        let total = n.unwrap_or(self.pushed);
+        if total == 0 {
+            return Ok(());
+        }
+        let frames = 1 + total / plan.hop;
+        loop {
+            let t = self.energy_db.len();
+            if t >= frames {
+                break;
+            }
+            // Frame t needs samples up to t * hop - half + frame (clamped to the clip).
+            let end = (t * plan.hop + plan.frame).saturating_sub(half);
+            if n.is_none() && end > self.pushed {
+                break;
+            }
+            // Frames read from their start on (clamped to sample 0 at the left edge), and the
+            // buffer keeps every sample from the next frame's start.
+            let (buf, buf_start) = (&self.buf, self.buf_start);
+            let (e, f) = plan.frame_at(t, total, |i| {
+                buf.get(i.saturating_sub(buf_start)).copied().unwrap_or(0.0)
+            })?;
+            self.energy_db.push(e);
+            self.flatness.push(f);
+        }
+        // Drop the samples no later frame reads.
+        let next_start = (self.energy_db.len() * plan.hop).saturating_sub(half);
+        let drop = next_start
+            .saturating_sub(self.buf_start)
+            .min(self.buf.len());
+        self.buf.drain(..drop);
+        self.buf_start += drop;
+        Ok(())
+    }
+
+    /// The decision over everything pushed: [`Vad::decide`] of the whole clip.
+    ///
+    /// # Errors
+    /// [`MfccError::Fft`] if the FFT fails (not expected: its buffers are its own).
+    pub fn finish(mut self) -> Result<VadDecision, MfccError> {
+        let n = self.pushed;
+        let hop = self.vad.plan.as_ref().map_or(1, |p| p.hop);
+        // The frames at the end, which read past the last sample (it repeats).
+        self.analyse_ready(Some(n))?;
+        Ok(self
+            .vad
+            .decide_frames(self.energy_db, &self.flatness, hop, n, self.sample_rate))
+    }
+}
+
 /// An energy- and spectrum-based voice-activity detector: which frames of a clip hold speech,
 /// and whether a clip holds any.
 ///
@@ -466,6 +640,42 @@ impl Vad {
     pub fn decide(&mut self, samples: &[f32], sample_rate: u32) -> Result<VadDecision, MfccError> {
         check_finite(samples)?;
         let (energy_db, flatness, hop) = self.analyse(samples, sample_rate)?;
+        Ok(self.decide_frames(energy_db, &flatness, hop, samples.len(), sample_rate))
+    }
+
+    /// A detector that takes its clip block by block ([`VadStream::push`]) and decides at the
+    /// end exactly as [`decide`](Self::decide) over the whole clip (same frames, same
+    /// clip-wide noise floor and peak; tested bit for bit).
+    ///
+    /// # Errors
+    /// [`MfccError::InvalidConfig`] for a sample rate the frame length does not fit (as
+    /// [`decide`](Self::decide)).
+    pub fn stream(&self, sample_rate: u32) -> Result<VadStream, MfccError> {
+        let mut vad = Vad::new(self.config.clone())?;
+        let plan = vad.plan_for(sample_rate)?;
+        let keep = plan.frame + plan.hop;
+        Ok(VadStream {
+            vad,
+            sample_rate,
+            buf: Vec::with_capacity(2 * keep),
+            buf_start: 0,
+            pushed: 0,
+            energy_db: Vec::new(),
+            flatness: Vec::new(),
+        })
+    }
+
+    /// The decision from the per-frame band energies (dBFS) and flatness of a clip of
+    /// `n_samples` samples, frames every `hop` samples: thresholds, hangover and the clip rule
+    /// (see [`Vad`]).
+    fn decide_frames(
+        &self,
+        energy_db: Vec<f32>,
+        flatness: &[f32],
+        hop: usize,
+        n_samples: usize,
+        sample_rate: u32,
+    ) -> VadDecision {
         let c = &self.config;
         let sr = f64::from(sample_rate);
         let hop_seconds = hop as f64 / sr;
@@ -479,7 +689,7 @@ impl Vad {
             .max(f64::from(floor) + c.above_noise_db);
         let mut mask: Vec<bool> = energy_db
             .iter()
-            .zip(&flatness)
+            .zip(flatness)
             .map(|(&e, &f)| f64::from(e) >= threshold && f64::from(f) <= c.max_flatness)
             .collect();
 
@@ -500,16 +710,16 @@ impl Vad {
 
         let speech_frames = mask.iter().filter(|&&m| m).count();
         let speech_seconds = speech_frames as f64 * hop_seconds;
-        Ok(VadDecision {
+        VadDecision {
             speech: n > 0 && speech_seconds * 1000.0 >= c.min_clip_speech_ms,
             speech_frames,
             total_frames: n,
             speech_seconds,
-            total_seconds: samples.len() as f64 / sr,
+            total_seconds: n_samples as f64 / sr,
             hop_seconds,
             mask,
             energy_db,
-        })
+        }
     }
 
     /// Per-frame band energy (dBFS) and spectral flatness, and the hop in samples.
@@ -523,40 +733,10 @@ impl Vad {
         let frames = if n == 0 { 0 } else { 1 + n / plan.hop };
         let mut energy = Vec::with_capacity(frames);
         let mut flatness = Vec::with_capacity(frames);
-        let half = plan.frame / 2;
         for t in 0..frames {
-            // Frame centred on t * hop; outside the clip the edge sample repeats.
-            let start = (t * plan.hop) as isize - half as isize;
-            let mut sum = 0.0f64;
-            for (i, x) in plan.input.iter_mut().enumerate() {
-                let idx = (start + i as isize).clamp(0, n as isize - 1) as usize;
-                *x = samples[idx];
-                sum += f64::from(*x);
-            }
-            let mean = (sum / plan.frame as f64) as f32;
-            for (x, &w) in plan.input.iter_mut().zip(&plan.window) {
-                *x = (*x - mean) * w;
-            }
-            plan.fft
-                .process_with_scratch(&mut plan.input, &mut plan.spectrum, &mut plan.scratch)
-                .map_err(|e| MfccError::Fft {
-                    message: e.to_string(),
-                })?;
-            let band = &plan.spectrum[plan.bins.clone()];
-            let (mut total, mut log_sum) = (0.0f64, 0.0f64);
-            for c in band {
-                let p = f64::from(c.re) * f64::from(c.re) + f64::from(c.im) * f64::from(c.im);
-                total += p;
-                log_sum += (p + 1e-30).ln();
-            }
-            let nb = band.len().max(1) as f64;
-            // Parseval: one-sided bins count twice; normalise by the window's power.
-            let mean_square = 2.0 * total / (plan.frame as f64 * plan.window_power);
-            let db = 10.0 * (mean_square + 1e-30).log10();
-            energy.push((db as f32).max(VAD_ENERGY_FLOOR_DBFS));
-            let arith = total / nb + 1e-30;
-            let flat = ((log_sum / nb).exp() / arith).clamp(0.0, 1.0);
-            flatness.push(flat as f32);
+            let (e, f) = plan.frame_at(t, n, |i| samples[i])?;
+            energy.push(e);
+            flatness.push(f);
         }
         Ok((energy, flatness, plan.hop))
     }
@@ -636,6 +816,38 @@ mod tests {
         assert_eq!(percentile(&[3.0, 1.0, 2.0], 100.0), 3.0);
         assert_eq!(spread(&[1.0, 1.0]), 0.0);
         assert_eq!(spread(&[0.0, 1.0, 2.0, 3.0, 4.0]), 2.0);
+    }
+
+    #[test]
+    fn stream_equals_whole_clip_decision() {
+        let sr = 16_000u32;
+        // Speech-like bursts (modulated tone) between silences, with a DC offset.
+        let x: Vec<f32> = (0..5 * sr as usize + 137)
+            .map(|i| {
+                let t = i as f32 / sr as f32;
+                let on = ((t * 1.3).sin() > 0.0) as u8 as f32;
+                0.01 + on * 0.3 * (t * 900.0).sin() * (1.0 + (t * 25.0).sin())
+            })
+            .collect();
+        let mut vad = Vad::new(VadConfig::default()).unwrap();
+        for n in [0, 1, 7, 200, 399, 400, 401, 16_000, x.len()] {
+            let whole = vad.decide(&x[..n], sr).unwrap();
+            for block in [1, 13, 160, 161, 4096, 100_000] {
+                if block == 1 && n > 20_000 {
+                    continue;
+                }
+                let mut s = vad.stream(sr).unwrap();
+                for b in x[..n].chunks(block) {
+                    s.push(b).unwrap();
+                    assert!(s.buffered() <= 2 * (400 + 160), "{}", s.buffered());
+                }
+                assert_eq!(s.samples(), n);
+                assert_eq!(s.finish().unwrap(), whole, "n {n}, blocks of {block}");
+            }
+        }
+        assert!(vad.decide(&x, sr).unwrap().speech);
+        let mut s = vad.stream(sr).unwrap();
+        assert!(s.push(&[0.0, f32::NAN]).is_err());
     }
 
     #[test]
