@@ -39,13 +39,43 @@ pub fn audio(data: &[u8]) {
     } else {
         ser_audio::LoadOptions::native_rate()
     };
-    if let Ok(a) = ser_audio::load_bytes(file, name, &opts) {
+    let whole = ser_audio::load_bytes(file, name, &opts);
+    if let Ok(a) = &whole {
         assert!(!a.samples.is_empty(), "{name}: Ok with no samples");
         assert!(a.sample_rate > 0 && a.source_rate > 0, "{name}: rate 0");
         assert!(
             a.samples.iter().all(|v| v.is_finite()),
             "{name}: non-finite sample"
         );
+    }
+    // The streaming decoder must give exactly the same samples block by block, and fail
+    // where the whole-file loader fails.
+    let streamed = (|| {
+        let mut s =
+            ser_audio::AudioStream::from_reader(std::io::Cursor::new(file.to_vec()), name, &opts)?;
+        let (mut all, mut block) = (Vec::new(), Vec::new());
+        while s.read(&mut block)? {
+            all.extend_from_slice(&block);
+        }
+        Ok::<_, ser_audio::AudioError>(all)
+    })();
+    match (&whole, &streamed) {
+        (Ok(a), Ok(b)) => assert!(
+            a.samples.len() == b.len()
+                && a.samples
+                    .iter()
+                    .zip(b)
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{name}: streamed samples differ from load_bytes ({} vs {})",
+            a.samples.len(),
+            b.len()
+        ),
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!(
+            "{name}: load_bytes {} but the stream {}",
+            if a.is_ok() { "succeeds" } else { "fails" },
+            if b.is_ok() { "succeeds" } else { "fails" }
+        ),
     }
 }
 

@@ -10,7 +10,10 @@ mod targets;
 
 use std::path::{Path, PathBuf};
 
-const TARGETS: [(&str, fn(&[u8])); 4] = [
+/// A fuzz target's body.
+type Body = fn(&[u8]);
+
+const TARGETS: [(&str, Body); 4] = [
     ("audio", targets::audio),
     ("corpus_name", targets::corpus_name),
     ("checkpoint", targets::checkpoint),
@@ -23,7 +26,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     };
     let mut v: Vec<PathBuf> = rd
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n == "README.md"))
+        .filter(|p| p.is_file() && p.file_name().is_none_or(|n| n != "README.md"))
         .collect();
     v.sort();
     v
