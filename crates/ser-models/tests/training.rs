@@ -323,12 +323,12 @@ fn checkpoint_round_trip_and_atomic_files() {
     assert_eq!(rec.data.n_train, 32);
     assert_eq!(loaded.meta().normalization, orig.meta().normalization);
     assert!(matches!(loaded.model_config(), ModelConfig::D(_)));
-    // Truncated weight file on disk.
+    // Truncated weight file on disk: the checksum in model.json catches it.
     let w = std::fs::read(dir.path().join("model.safetensors")).unwrap();
     std::fs::write(dir.path().join("model.safetensors"), &w[..w.len() / 2]).unwrap();
     assert!(matches!(
         Classifier::from_dir(dir.path()),
-        Err(ser_models::ModelError::Weights { .. })
+        Err(ser_models::ModelError::ChecksumMismatch { .. })
     ));
     // Missing directory.
     assert!(matches!(
