@@ -422,7 +422,7 @@ async fn predict(State(app): State<Arc<App>>, req: Request) -> Reply {
                     408,
                     format!(
                         "The upload did not arrive within {} s.",
-                        app.limits.body_timeout.as_secs()
+                        app.limits.body_timeout.as_secs_f64()
                     ),
                 )
                 .with_header(header::CONNECTION, "close")
