@@ -16,6 +16,8 @@ TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(audio corpus_name checkpoint feature_cache demo_request)
 command -v cargo-afl >/dev/null || cargo install cargo-afl --locked
 cargo afl config --build >/dev/null 2>&1 || true   # no-op once AFL++ is built
+# Instrumented builds stay in fuzz/target whatever CARGO_TARGET_DIR the caller has set.
+export CARGO_TARGET_DIR="$PWD/target"
 cargo afl build --release --quiet
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
        AFL_NO_AFFINITY=1 AFL_SKIP_CRASHES=1
@@ -26,7 +28,9 @@ for t in "${TARGETS[@]}"; do
   start=$(date +%s)
   # -E: stop after EXECS executions; -t: 2 s per input counts as a hang; -m: 4 GiB address
   # space, so a huge allocation fails (and aborts) instead of being overcommitted.
-  cargo afl fuzz -i "seeds/$t" -o "out/$t" -E "$EXECS" -t 2000 -m 4096 \
+  # -G: generated audio inputs stay under 16 kB (decoding cost grows with the size).
+  maxlen=(); [ "$t" = audio ] && maxlen=(-G 16384)
+  cargo afl fuzz -i "seeds/$t" -o "out/$t" -E "$EXECS" -t 2000 -m 4096 "${maxlen[@]}" \
     "target/release/$t" > "out/$t/afl.log" 2>&1 || true
   stats="out/$t/default/fuzzer_stats"
   if [ ! -f "$stats" ]; then

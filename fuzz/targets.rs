@@ -130,3 +130,43 @@ pub fn feature_cache(data: &[u8]) {
         assert!(map.values().all(|v| v.len() == CACHE_DIM), "entry width");
     }
 }
+
+#[path = "../examples/demo/request.rs"]
+mod request;
+
+/// The demo server's request decisions (`examples/demo/request.rs`): the input up to the first
+/// NUL byte is the `/api/predict` query string, the rest (when there is a NUL) the raw
+/// `Content-Length` value; then the input's bytes, two at a time, as chunk sizes counted
+/// against the upload limit. An accepted request never declares more than the limit and keeps
+/// a bounded name; a refusal is 400 or 413; the body budget refuses exactly past the limit.
+pub fn demo_request(data: &[u8]) {
+    const LIMIT: u64 = 20 << 20;
+    let mut parts = data.splitn(2, |&b| b == 0);
+    let query = parts.next().unwrap_or_default();
+    let content_length = parts.next();
+    match request::parse_predict(query, content_length, LIMIT) {
+        Ok(r) => {
+            assert!(r.declared_len.is_none_or(|n| n <= LIMIT), "{r:?}");
+            assert!(
+                r.name.chars().count() <= request::MAX_NAME_CHARS,
+                "name of {} chars",
+                r.name.chars().count()
+            );
+        }
+        Err(rejection) => assert!(
+            rejection.status == 400 || rejection.status == 413,
+            "{rejection:?}"
+        ),
+    }
+    let mut budget = request::BodyBudget::new(1 << 16);
+    let mut total = 0u64;
+    for pair in data.chunks(2) {
+        let len = usize::from(pair[0]) << 8 | usize::from(pair.get(1).copied().unwrap_or(0));
+        total += len as u64;
+        let refused = budget.take(len).is_err();
+        assert_eq!(refused, total > 1 << 16, "after {total} bytes");
+        if refused {
+            break;
+        }
+    }
+}

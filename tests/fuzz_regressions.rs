@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 /// A fuzz target's body.
 type Body = fn(&[u8]);
 
-const TARGETS: [(&str, Body); 4] = [
+const TARGETS: [(&str, Body); 5] = [
     ("audio", targets::audio),
     ("corpus_name", targets::corpus_name),
     ("checkpoint", targets::checkpoint),
     ("feature_cache", targets::feature_cache),
+    ("demo_request", targets::demo_request),
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {
