@@ -259,6 +259,9 @@ fn training_child_process() {
     let mut t = trainer(KILLED_EPOCHS, KILLED_SEED).with_checkpoint_dir(Path::new(&dir));
     t.fit(&train, Some(&val), "killed run", &mut |r| {
         println!("epoch {}", r.epoch);
+        // Keeps the whole run well over a second, so the parent kills it long before its end
+        // even on a loaded machine; the kill still lands in training, saving or here.
+        std::thread::sleep(std::time::Duration::from_millis(5));
     })
     .unwrap();
 }
