@@ -397,8 +397,10 @@ pub(crate) fn state_to_bytes(
         path: path.to_path_buf(),
         source,
     })?;
+    // The data region does not depend on the header's metadata: hash it from a plain
+    // serialisation, then write the file with the checksum in its header.
     let plain = weights_to_bytes(tensors, path)?;
-    let data = tensor_data(&plain, path)?;
+    let (_, data) = split_header(&plain, path)?;
     let info = HashMap::from([
         (STATE_SUM_KEY.to_string(), state_sum(&meta_json, data)),
         (STATE_META_KEY.to_string(), meta_json),
@@ -411,17 +413,22 @@ pub(crate) fn state_to_bytes(
     })
 }
 
-/// The tensor data region of safetensors bytes (after the 8-byte length and the header).
-fn tensor_data<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a [u8]> {
-    let (n, _) =
+/// The string metadata of a safetensors header (`__metadata__`).
+type HeaderInfo = HashMap<String, String>;
+
+/// The header metadata (empty when there is none) and the tensor data region (after the
+/// 8-byte length and the header) of safetensors bytes.
+fn split_header<'a>(bytes: &'a [u8], path: &Path) -> Result<(HeaderInfo, &'a [u8])> {
+    let (n, header) =
         safetensors::SafeTensors::read_metadata(bytes).map_err(|e| ModelError::Weights {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-    bytes.get(8 + n..).ok_or_else(|| ModelError::Weights {
+    let data = bytes.get(8 + n..).ok_or_else(|| ModelError::Weights {
         path: path.to_path_buf(),
         reason: format!("header of {n} bytes runs past the end of the file"),
-    })
+    })?;
+    Ok((header.metadata().clone().unwrap_or_default(), data))
 }
 
 /// Read a file written by [`state_to_bytes`]: the checksum is verified before anything is
@@ -430,12 +437,7 @@ pub(crate) fn state_from_bytes(
     bytes: &[u8],
     path: &Path,
 ) -> Result<(CheckpointMeta, HashMap<String, Tensor>)> {
-    let (_, header) =
-        safetensors::SafeTensors::read_metadata(bytes).map_err(|e| ModelError::Weights {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-    let info = header.metadata().clone().unwrap_or_default();
+    let (info, data) = split_header(bytes, path)?;
     let (Some(meta_json), Some(expected)) = (info.get(STATE_META_KEY), info.get(STATE_SUM_KEY))
     else {
         return Err(ModelError::Checkpoint {
@@ -445,7 +447,7 @@ pub(crate) fn state_from_bytes(
                 .into(),
         });
     };
-    let actual = state_sum(meta_json, tensor_data(bytes, path)?);
+    let actual = state_sum(meta_json, data);
     if &actual != expected {
         return Err(ModelError::ChecksumMismatch {
             path: path.to_path_buf(),

@@ -722,9 +722,11 @@ impl Trainer {
             path: dir.to_path_buf(),
             source,
         })?;
+        let meta = self.current_meta();
+        let weights = snapshot(&self.vars)?;
         let mut state = self.opt.state_tensors()?;
-        for (k, v) in snapshot(&self.vars)? {
-            state.insert(format!("{STATE_WEIGHTS}{k}"), v);
+        for (k, v) in &weights {
+            state.insert(format!("{STATE_WEIGHTS}{k}"), v.clone());
         }
         if let Some(best) = &self.best {
             for (k, v) in best {
@@ -732,9 +734,10 @@ impl Trainer {
             }
         }
         let spath = dir.join(TRAIN_STATE_FILE);
-        let bytes = checkpoint::state_to_bytes(&self.current_meta(), &state, &spath)?;
+        let bytes = checkpoint::state_to_bytes(&meta, &state, &spath)?;
         checkpoint::write_atomic(&spath, &bytes)?;
-        self.save(dir)
+        // The inference checkpoint of the same epoch, from the same snapshot.
+        checkpoint::save_dir(dir, &meta, &weights)
     }
 }
 
