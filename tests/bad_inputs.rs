@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use ser::audio::{AudioError, LoadOptions};
 use ser::{Error, Prediction, Recognizer};
 
-use common::fixture;
+use common::{chunk, fixture, fmt_body, riff_wave, Enc};
 
 /// The speech clip every converted case starts from (RAVDESS actor 1, "happy", 48 kHz 16-bit).
 const SPEECH: &str = "ravdess/03-01-03-01-01-02-01.wav";
@@ -24,74 +24,14 @@ fn speech() -> (Vec<f32>, u32) {
     (a.samples, a.sample_rate)
 }
 
-/// A canonical WAV file: `fmt ` (16 bytes for PCM, 18 with `cbSize` = 0 otherwise) + `data`.
+/// A WAV file of raw `data` under any format header (`fmt ` of 16 bytes for PCM, 18 with
+/// `cbSize` = 0 otherwise), built with the shared writer's pieces.
 fn wav(tag: u16, channels: u16, rate: u32, bits: u16, data: &[u8]) -> Vec<u8> {
-    let block = channels * bits.div_ceil(8);
-    let mut fmt = Vec::new();
-    fmt.extend(tag.to_le_bytes());
-    fmt.extend(channels.to_le_bytes());
-    fmt.extend(rate.to_le_bytes());
-    fmt.extend((rate * u32::from(block)).to_le_bytes());
-    fmt.extend(block.to_le_bytes());
-    fmt.extend(bits.to_le_bytes());
+    let mut fmt = fmt_body(tag, channels, rate, bits);
     if tag != 1 {
         fmt.extend(0u16.to_le_bytes());
     }
-    riff(&[(b"fmt ", &fmt), (b"data", data)])
-}
-
-/// A RIFF/WAVE file of the given chunks (odd-sized chunks padded).
-fn riff(chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
-    let mut body = b"WAVE".to_vec();
-    for (id, data) in chunks {
-        body.extend(*id);
-        body.extend((data.len() as u32).to_le_bytes());
-        body.extend(*data);
-        if data.len() % 2 == 1 {
-            body.push(0);
-        }
-    }
-    let mut out = b"RIFF".to_vec();
-    out.extend((body.len() as u32).to_le_bytes());
-    out.extend(body);
-    out
-}
-
-fn pcm16(x: &[f32]) -> Vec<u8> {
-    x.iter()
-        .flat_map(|&v| ((v.clamp(-1.0, 1.0) * 32767.0).round() as i16).to_le_bytes())
-        .collect()
-}
-
-fn pcm8(x: &[f32]) -> Vec<u8> {
-    x.iter()
-        .map(|&v| ((v.clamp(-1.0, 1.0) * 127.0).round() as i16 + 128) as u8)
-        .collect()
-}
-
-fn pcm24(x: &[f32]) -> Vec<u8> {
-    x.iter()
-        .flat_map(|&v| {
-            let s = (f64::from(v.clamp(-1.0, 1.0)) * 8_388_607.0).round() as i32;
-            s.to_le_bytes()[..3].to_vec()
-        })
-        .collect()
-}
-
-fn pcm32(x: &[f32]) -> Vec<u8> {
-    x.iter()
-        .flat_map(|&v| {
-            ((f64::from(v.clamp(-1.0, 1.0)) * 2_147_483_647.0).round() as i32).to_le_bytes()
-        })
-        .collect()
-}
-
-fn f32le(x: &[f32]) -> Vec<u8> {
-    x.iter().flat_map(|v| v.to_le_bytes()).collect()
-}
-
-fn f64le(x: &[f32]) -> Vec<u8> {
-    x.iter().flat_map(|&v| f64::from(v).to_le_bytes()).collect()
+    riff_wave(&[chunk(b"fmt ", &fmt), chunk(b"data", data)])
 }
 
 /// G.711 mu-law of a 16-bit sample.
@@ -167,14 +107,7 @@ fn aiff(x: &[f32], rate: u32) -> Vec<u8> {
 
 /// WAVE_FORMAT_EXTENSIBLE 16-bit PCM with `channels` interleaved copies of `x`.
 fn wav_extensible(x: &[f32], rate: u32, channels: u16) -> Vec<u8> {
-    let block = channels * 2;
-    let mut fmt = Vec::new();
-    fmt.extend(0xFFFEu16.to_le_bytes());
-    fmt.extend(channels.to_le_bytes());
-    fmt.extend(rate.to_le_bytes());
-    fmt.extend((rate * u32::from(block)).to_le_bytes());
-    fmt.extend(block.to_le_bytes());
-    fmt.extend(16u16.to_le_bytes());
+    let mut fmt = fmt_body(0xFFFE, channels, rate, 16);
     fmt.extend(22u16.to_le_bytes());
     fmt.extend(16u16.to_le_bytes());
     fmt.extend(0x3Fu32.to_le_bytes()); // FL FR FC LFE BL BR
@@ -186,7 +119,7 @@ fn wav_extensible(x: &[f32], rate: u32, channels: u16) -> Vec<u8> {
         .flat_map(|s| std::iter::repeat_n(s, usize::from(channels)))
         .flat_map(i16::to_le_bytes)
         .collect();
-    riff(&[(b"fmt ", &fmt), (b"data", &data)])
+    riff_wave(&[chunk(b"fmt ", &fmt), chunk(b"data", &data)])
 }
 
 /// Linear-interpolation rate change, good enough to make a plausible 8 kHz / 192 kHz file.
@@ -253,21 +186,21 @@ fn cases() -> Vec<Case> {
     let second = rate as usize;
     let short = &x[second..second + second / 10];
     let header_only = wav(1, 1, rate, 16, &[]);
-    let mut truncated = wav(1, 1, rate, 16, &pcm16(&x));
+    let mut truncated = wav(1, 1, rate, 16, &Enc::I16.encode(&x));
     truncated.truncate(truncated.len() / 2);
-    let mut lying = wav(1, 1, rate, 16, &pcm16(&x[..second]));
+    let mut lying = wav(1, 1, rate, 16, &Enc::I16.encode(&x[..second]));
     lying[40..44].copy_from_slice(&u32::MAX.to_le_bytes()); // data size: 4 GiB
-    let mut riff_size = wav(1, 1, rate, 16, &pcm16(&x));
+    let mut riff_size = wav(1, 1, rate, 16, &Enc::I16.encode(&x));
     riff_size[4..8].copy_from_slice(&12u32.to_le_bytes()); // RIFF size far too small
     let mut nan = x.clone();
     nan[second] = f32::NAN;
     let mut inf = x.clone();
     inf[second] = f32::INFINITY;
     let huge: Vec<f32> = x.iter().map(|v| v * 1e30).collect();
-    let odd_chunk = riff(&[
-        (b"fmt ", &wav(1, 1, rate, 16, &[])[20..36]),
-        (b"ser ", b"odd"),
-        (b"data", &pcm16(&x)),
+    let odd_chunk = riff_wave(&[
+        chunk(b"fmt ", &fmt_body(1, 1, rate, 16)),
+        chunk(b"ser ", b"odd"),
+        chunk(b"data", &Enc::I16.encode(&x)),
     ]);
     let flac = std::fs::read(fixture("ravdess/03-01-02-01-01-02-01.flac")).unwrap();
     let mp3 = std::fs::read(fixture("formats/03-01-01-01-01-01-01.mp3")).unwrap();
@@ -288,22 +221,25 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "WAV with 0 channels",
-            Input::Bytes("zero_channels.wav", wav(1, 0, rate, 16, &pcm16(&x))),
+            Input::Bytes(
+                "zero_channels.wav",
+                wav(1, 0, rate, 16, &Enc::I16.encode(&x)),
+            ),
             "error Corrupt",
         ),
         case(
             "WAV with sample rate 0",
-            Input::Bytes("zero_rate.wav", wav(1, 1, 0, 16, &pcm16(&x))),
+            Input::Bytes("zero_rate.wav", wav(1, 1, 0, 16, &Enc::I16.encode(&x))),
             "error Corrupt",
         ),
         case(
             "WAV with an unknown codec tag (0x1234)",
-            Input::Bytes("codec.wav", wav(0x1234, 1, rate, 16, &pcm16(&x))),
+            Input::Bytes("codec.wav", wav(0x1234, 1, rate, 16, &Enc::I16.encode(&x))),
             "error NotAudio",
         ),
         case(
             "WAV with 12-bit samples",
-            Input::Bytes("bits12.wav", wav(1, 1, rate, 12, &pcm16(&x))),
+            Input::Bytes("bits12.wav", wav(1, 1, rate, 12, &Enc::I16.encode(&x))),
             "error Corrupt",
         ),
         case(
@@ -331,28 +267,28 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "32-bit float WAV with a NaN sample",
-            Input::Bytes("nan.wav", wav(3, 1, rate, 32, &f32le(&nan))),
+            Input::Bytes("nan.wav", wav(3, 1, rate, 32, &Enc::F32.encode(&nan))),
             "error NonFinite",
         ),
         case(
             "32-bit float WAV with an infinite sample",
-            Input::Bytes("inf.wav", wav(3, 1, rate, 32, &f32le(&inf))),
+            Input::Bytes("inf.wav", wav(3, 1, rate, 32, &Enc::F32.encode(&inf))),
             "error NonFinite",
         ),
         case(
             "32-bit float WAV with samples of 1e30",
-            Input::Bytes("huge.wav", wav(3, 1, rate, 32, &f32le(&huge))),
+            Input::Bytes("huge.wav", wav(3, 1, rate, 32, &Enc::F32.encode(&huge))),
             "error Vad",
         ),
         case(
             "8-bit unsigned PCM",
-            Input::Bytes("pcm8.wav", wav(1, 1, rate, 8, &pcm8(&x))),
+            Input::Bytes("pcm8.wav", wav(1, 1, rate, 8, &Enc::U8.encode(&x))),
             "prediction (speech)",
         ),
         lossless(
             case(
                 "24-bit PCM",
-                Input::Bytes("pcm24.wav", wav(1, 1, rate, 24, &pcm24(&x))),
+                Input::Bytes("pcm24.wav", wav(1, 1, rate, 24, &Enc::I24.encode(&x))),
                 "prediction (speech)",
             ),
             1e-3,
@@ -360,7 +296,7 @@ fn cases() -> Vec<Case> {
         lossless(
             case(
                 "32-bit integer PCM",
-                Input::Bytes("pcm32.wav", wav(1, 1, rate, 32, &pcm32(&x))),
+                Input::Bytes("pcm32.wav", wav(1, 1, rate, 32, &Enc::I32.encode(&x))),
                 "prediction (speech)",
             ),
             1e-3,
@@ -368,7 +304,7 @@ fn cases() -> Vec<Case> {
         lossless(
             case(
                 "32-bit float",
-                Input::Bytes("f32.wav", wav(3, 1, rate, 32, &f32le(&x))),
+                Input::Bytes("f32.wav", wav(3, 1, rate, 32, &Enc::F32.encode(&x))),
                 "prediction (speech)",
             ),
             1e-3,
@@ -376,7 +312,7 @@ fn cases() -> Vec<Case> {
         lossless(
             case(
                 "64-bit float",
-                Input::Bytes("f64.wav", wav(3, 1, rate, 64, &f64le(&x))),
+                Input::Bytes("f64.wav", wav(3, 1, rate, 64, &Enc::F64.encode(&x))),
                 "prediction (speech)",
             ),
             1e-3,
@@ -417,7 +353,7 @@ fn cases() -> Vec<Case> {
             "8 kHz",
             Input::Bytes(
                 "rate8k.wav",
-                wav(1, 1, 8000, 16, &pcm16(&rerate(&x, rate, 8000))),
+                wav(1, 1, 8000, 16, &Enc::I16.encode(&rerate(&x, rate, 8000))),
             ),
             "prediction (speech)",
         ),
@@ -426,7 +362,13 @@ fn cases() -> Vec<Case> {
                 "192 kHz",
                 Input::Bytes(
                     "rate192k.wav",
-                    wav(1, 1, 192_000, 16, &pcm16(&rerate(&x, rate, 192_000))),
+                    wav(
+                        1,
+                        1,
+                        192_000,
+                        16,
+                        &Enc::I16.encode(&rerate(&x, rate, 192_000)),
+                    ),
                 ),
                 "prediction (speech)",
             ),
@@ -434,14 +376,14 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "100 ms clip of speech",
-            Input::Bytes("short.wav", wav(1, 1, rate, 16, &pcm16(short))),
+            Input::Bytes("short.wav", wav(1, 1, rate, 16, &Enc::I16.encode(short))),
             "no speech",
         ),
         case(
             "a single sample",
             Input::Bytes(
                 "one.wav",
-                wav(1, 1, rate, 16, &pcm16(&x[second..second + 1])),
+                wav(1, 1, rate, 16, &Enc::I16.encode(&x[second..second + 1])),
             ),
             "no speech",
         ),
@@ -454,7 +396,7 @@ fn cases() -> Vec<Case> {
             "3 s of a constant DC level",
             Input::Bytes(
                 "dc.wav",
-                wav(1, 1, rate, 16, &pcm16(&vec![0.3; 3 * second])),
+                wav(1, 1, rate, 16, &Enc::I16.encode(&vec![0.3; 3 * second])),
             ),
             "no speech",
         ),
@@ -467,7 +409,7 @@ fn cases() -> Vec<Case> {
                     1,
                     rate,
                     16,
-                    &pcm16(
+                    &Enc::I16.encode(
                         &noise(3 * second, 5)
                             .iter()
                             .map(|v| 0.1 * v)

@@ -7,29 +7,9 @@ use std::path::{Path, PathBuf};
 
 use ser::{Recognizer, TimelineConfig, TimelineWindow};
 
-const RAVDESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ravdess");
+mod common;
 
-/// Mono 32-bit float WAV bytes.
-fn wav_f32(rate: u32, x: &[f32]) -> Vec<u8> {
-    let data = 4 * x.len() as u32;
-    let mut b = Vec::with_capacity(44 + data as usize);
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + data).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
-    b.extend_from_slice(&1u16.to_le_bytes()); // mono
-    b.extend_from_slice(&rate.to_le_bytes());
-    b.extend_from_slice(&(4 * rate).to_le_bytes());
-    b.extend_from_slice(&4u16.to_le_bytes());
-    b.extend_from_slice(&32u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&data.to_le_bytes());
-    for v in x {
-        b.extend_from_slice(&v.to_le_bytes());
-    }
-    b
-}
+const RAVDESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ravdess");
 
 /// The RAVDESS fixtures at 48 kHz, one after the other with 0.7 s of quiet noise between
 /// (about 16 s: long enough to adapt to its own speaker), written to a WAV in `dir`.
@@ -49,7 +29,8 @@ fn long_recording(dir: &Path) -> (PathBuf, Vec<f32>) {
         }));
     }
     let path = dir.join("long.wav");
-    std::fs::write(&path, wav_f32(48000, &x)).unwrap();
+    let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+    std::fs::write(&path, common::wav_mono(common::Enc::F32, 48000, &x64)).unwrap();
     (path, x)
 }
 

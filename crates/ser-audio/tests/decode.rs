@@ -182,7 +182,7 @@ fn wav_integer_widths_and_float() {
         .map(|i| -1.0 + 2.0 * f64::from(i) / 1000.0)
         .collect();
     x.extend([0.0, 0.5, -0.5, 0.999, -1.0, 0.25, 1e-4]);
-    for enc in [Enc::U8, Enc::I16, Enc::I24, Enc::I32, Enc::F32] {
+    for enc in [Enc::U8, Enc::I16, Enc::I24, Enc::I32, Enc::F32, Enc::F64] {
         let bytes = wav_mono(enc, 16000, &x);
         let a = load_bytes(&bytes, "synth.wav", &native()).unwrap();
         assert_eq!(
@@ -191,7 +191,7 @@ fn wav_integer_widths_and_float() {
         );
         for (i, (&got, &v)) in a.samples.iter().zip(&x).enumerate() {
             let want = match enc {
-                Enc::F32 => v as f32,
+                Enc::F32 | Enc::F64 => v as f32,
                 Enc::U8 => ((v * 128.0).round().clamp(-128.0, 127.0) / 128.0) as f32,
                 Enc::I16 => ((v * 32768.0).round().clamp(-32768.0, 32767.0) / 32768.0) as f32,
                 Enc::I24 => {
