@@ -282,31 +282,20 @@ fn run() -> anyhow::Result<bool> {
     Ok(failed == 0)
 }
 
-/// Classifies one decoded file (and its timeline when asked), the error as a message. With
-/// `adapt_to_itself` the recognizer first adapts to the recording's own windows (two passes;
-/// skipped for recordings shorter than `ser::SELF_ADAPT_MIN_SECONDS` or with too little speech)
-/// and forgets it afterwards. Also returns whether it
-/// adapted.
+/// Classifies one decoded file (and its timeline when asked; `Recognizer::analyze`), the
+/// error as a message. With `adapt_to_itself` the recognizer first adapts to the recording's
+/// own windows (skipped for recordings shorter than `ser::SELF_ADAPT_MIN_SECONDS` or with too
+/// little speech) and forgets it afterwards. Also returns whether it adapted.
 fn classify(
     recognizer: &mut Recognizer,
     clip: &ser::Clip,
     timeline: bool,
     adapt_to_itself: bool,
 ) -> Result<(Prediction, Option<Timeline>, bool), String> {
-    let adapted = adapt_to_itself && recognizer.adapt_to_recording_if_long(clip);
-    let result = (|| {
-        let prediction = recognizer.predict_clip(clip).map_err(message)?;
-        let timeline = if timeline {
-            Some(recognizer.timeline_clip(clip).map_err(message)?)
-        } else {
-            None
-        };
-        Ok((prediction, timeline, adapted))
-    })();
-    if adapted {
-        recognizer.clear_adaptation();
-    }
-    result
+    let a = recognizer
+        .analyze(clip, timeline, adapt_to_itself)
+        .map_err(message)?;
+    Ok((a.prediction, a.timeline, a.adapted))
 }
 
 /// Recordings up to this long, in seconds, get the whole-clip prediction with `--timeline`

@@ -46,7 +46,7 @@ mod timeline;
 pub use error::Error;
 pub use probabilities::Probabilities;
 pub use recognizer::{
-    Clip, ModelChoice, Prediction, Recognizer, SpeakerAdaptation, Timings, ADAPTED_DIR,
+    Analysis, Clip, ModelChoice, Prediction, Recognizer, SpeakerAdaptation, Timings, ADAPTED_DIR,
     SELF_ADAPT_MIN_SECONDS,
 };
 pub use ser_labels::{Emotion, Label, LabelSet};

@@ -196,6 +196,17 @@ impl Timings {
     }
 }
 
+/// [`Recognizer::analyze`]'s answer for one recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// The whole clip's prediction.
+    pub prediction: Prediction,
+    /// The per-window timeline, when asked for.
+    pub timeline: Option<Timeline>,
+    /// Whether the prediction and timeline were made adapted to the recording's own speaker.
+    pub adapted: bool,
+}
+
 /// The result of classifying one clip.
 ///
 /// Silence and non-speech are not emotions: when the recognizer's voice-activity detector finds
@@ -468,6 +479,36 @@ impl Recognizer {
     /// --timeline` and the demo's timeline; call [`Self::clear_adaptation`] afterwards.
     pub fn adapt_to_recording_if_long(&mut self, clip: &Clip) -> bool {
         self.may_self_adapt(clip.duration()) && self.adapt_to_recording(clip).is_ok()
+    }
+
+    /// A clip's prediction and, with `timeline`, its timeline; with `adapt_to_itself` the
+    /// recognizer first adapts to the clip's own speaker when
+    /// [`Self::adapt_to_recording_if_long`] would, and forgets that adaptation afterwards (a
+    /// previous one is kept otherwise). The rule of `predict` and the demo for one decoded
+    /// recording.
+    ///
+    /// # Errors
+    /// As [`Self::predict_clip`] and [`Self::timeline_clip`].
+    pub fn analyze(
+        &mut self,
+        clip: &Clip,
+        timeline: bool,
+        adapt_to_itself: bool,
+    ) -> Result<Analysis, Error> {
+        let adapted = adapt_to_itself && self.adapt_to_recording_if_long(clip);
+        let answer = (|| {
+            let prediction = self.predict_clip(clip)?;
+            let timeline = timeline.then(|| self.timeline_clip(clip)).transpose()?;
+            Ok(Analysis {
+                prediction,
+                timeline,
+                adapted,
+            })
+        })();
+        if adapted {
+            self.clear_adaptation();
+        }
+        answer
     }
 
     /// Whether a recording of `duration` seconds is one to adapt to its own speaker: the

@@ -498,26 +498,17 @@ fn predict_blocking(model: &Model, body: &[u8], parsed: &PredictRequest) -> Repl
         ..
     } = parsed;
     let mut recognizer = model.checkout();
-    let result = recognizer.load_bytes(body, name).and_then(|clip| {
-        // A long upload is its own speaker's adaptation data (as `predict --timeline`).
-        let adapted = *timeline && recognizer.adapt_to_recording_if_long(&clip);
-        let answer = (|| {
-            let prediction = recognizer.predict_clip(&clip)?;
-            let timeline = if *timeline {
-                Some(recognizer.timeline_clip(&clip)?)
-            } else {
-                None
-            };
-            Ok((prediction, timeline, adapted))
-        })();
-        if adapted {
-            recognizer.clear_adaptation();
-        }
-        answer
-    });
+    // A long upload is its own speaker's adaptation data (as `predict --timeline`).
+    let result = recognizer
+        .load_bytes(body, name)
+        .and_then(|clip| recognizer.analyze(&clip, *timeline, *timeline));
     model.checkin(recognizer);
     match result {
-        Ok((prediction, timeline, adapted)) => Reply::json(
+        Ok(ser::Analysis {
+            prediction,
+            timeline,
+            adapted,
+        }) => Reply::json(
             200,
             &PredictAnswer {
                 file: name,
