@@ -139,14 +139,36 @@ impl Pitch {
         hop: usize,
         frames: &[usize],
     ) -> Result<Vec<f32>, MfccError> {
+        Ok(self
+            .track_with_aperiodicity(samples, hop, frames)?
+            .into_iter()
+            .map(|(f0, _)| f0)
+            .collect())
+    }
+
+    /// As [`Pitch::track`], with each frame's aperiodicity: YIN's cumulative-mean-normalised
+    /// difference `d'(tau)` at the chosen lag, clamped to `0..=1` (near 0 for a periodic,
+    /// voiced frame; near 1 for noise or silence). Pairs `(f0_hz, aperiodicity)`.
+    ///
+    /// # Errors
+    /// As [`Pitch::track`].
+    pub fn track_with_aperiodicity(
+        &mut self,
+        samples: &[f32],
+        hop: usize,
+        frames: &[usize],
+    ) -> Result<Vec<(f32, f32)>, MfccError> {
         check_finite(samples)?;
         self.decimate(samples);
         let rate = f64::from(self.sample_rate) / self.q as f64;
         Ok(frames
             .iter()
             .map(|&i| {
-                let tau = self.best_lag(i * hop / self.q);
-                (rate / tau).clamp(self.cfg.fmin, self.cfg.fmax) as f32
+                let (tau, ap) = self.best_lag(i * hop / self.q);
+                (
+                    (rate / tau).clamp(self.cfg.fmin, self.cfg.fmax) as f32,
+                    ap.clamp(0.0, 1.0),
+                )
             })
             .collect())
     }
@@ -171,8 +193,9 @@ impl Pitch {
         }));
     }
 
-    /// The refined YIN lag (analysis samples) of the frame centred on analysis sample `c`.
-    fn best_lag(&mut self, c: usize) -> f64 {
+    /// The refined YIN lag (analysis samples) of the frame centred on analysis sample `c`, and
+    /// `d'` at the chosen (integer) lag.
+    fn best_lag(&mut self, c: usize) -> (f64, f32) {
         let w = self.tau_max;
         let span = w + self.tau_max + 1;
         let start = c as isize - ((span - 1) / 2) as isize;
@@ -227,6 +250,7 @@ impl Pitch {
                 .unwrap_or(self.tau_min),
         };
         tau = tau.clamp(self.tau_min, self.tau_max);
+        let ap = d[tau];
         // parabolic refinement
         if tau > 1 && tau < self.tau_max {
             let (a, b, c) = (
@@ -238,11 +262,11 @@ impl Pitch {
             if den > 1e-12 {
                 let shift = 0.5 * (a - c) / den;
                 if shift.abs() <= 1.0 {
-                    return tau as f64 + shift;
+                    return (tau as f64 + shift, ap);
                 }
             }
         }
-        tau as f64
+        (tau as f64, ap)
     }
 }
 

@@ -31,7 +31,28 @@ pub struct SpeechStatsConfig {
     pub vad: Option<VadConfig>,
     /// The log-F0 statistics (YIN); `None` leaves them out. Default `Some(PitchConfig::default())`.
     pub pitch: Option<PitchConfig>,
+    /// Percentiles (each in `0..=100`, nearest rank below) of every MFCC and every log-mel band
+    /// over the kept frames, appended after the other values. Default none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub percentiles: Vec<f32>,
+    /// Prosodic dynamics, appended last: the 10th / 50th / 90th percentile of log energy and
+    /// the std of its frame-to-frame change; with pitch also the median log F0, the mean
+    /// absolute change of log F0 between tracked frames 20 ms apart, the mean and std of YIN's
+    /// aperiodicity, the fraction of voiced frames (aperiodicity below
+    /// [`VOICED_APERIODICITY`]) and the mean and std of log F0 over those voiced frames.
+    /// Default `false`.
+    #[serde(skip_serializing_if = "is_false")]
+    pub prosody: bool,
 }
+
+// (not serialised when off: specifications written before the field existed stay identical)
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+/// Aperiodicity (YIN's `d'` at the chosen lag) below which a frame counts as voiced in the
+/// prosodic statistics.
+pub const VOICED_APERIODICITY: f32 = 0.25;
 
 impl Default for SpeechStatsConfig {
     fn default() -> Self {
@@ -41,6 +62,8 @@ impl Default for SpeechStatsConfig {
             delta_width: 9,
             vad: Some(VadConfig::default()),
             pitch: Some(PitchConfig::default()),
+            percentiles: Vec::new(),
+            prosody: false,
         }
     }
 }
@@ -48,9 +71,20 @@ impl Default for SpeechStatsConfig {
 impl SpeechStatsConfig {
     /// Length of the output vector: `2 * (2 * n_mfcc + n_mels)` (mean and std of the MFCCs,
     /// their deltas and the log-mel bands), `+ 4` with pitch, `+ 3` (mean and std of log
-    /// energy, speech duration). 295 with the defaults.
+    /// energy, speech duration), `+ percentiles.len() * (n_mfcc + n_mels)`, and with `prosody`
+    /// `+ 4`, `+ 7` more with pitch. 295 with the defaults.
     pub fn output_dim(&self) -> usize {
-        2 * (2 * self.n_mfcc + self.log_mel.n_mels) + if self.pitch.is_some() { 4 } else { 0 } + 3
+        let pitch = self.pitch.is_some();
+        let prosody = match (self.prosody, pitch) {
+            (false, _) => 0,
+            (true, false) => 4,
+            (true, true) => 11,
+        };
+        2 * (2 * self.n_mfcc + self.log_mel.n_mels)
+            + if pitch { 4 } else { 0 }
+            + 3
+            + self.percentiles.len() * (self.n_mfcc + self.log_mel.n_mels)
+            + prosody
     }
 
     /// Names of the output values, in order (`mfcc3_mean`, `dmfcc3_std`, `mel12_mean`,
@@ -70,6 +104,36 @@ impl SpeechStatsConfig {
             names.extend(["logf0_mean", "logf0_std", "logf0_p10", "logf0_p90"].map(String::from));
         }
         names.extend(["log_energy_mean", "log_energy_std", "speech_seconds"].map(String::from));
+        for (prefix, n) in [("mfcc", self.n_mfcc), ("mel", self.log_mel.n_mels)] {
+            for p in &self.percentiles {
+                names.extend((0..n).map(|i| format!("{prefix}{i}_p{p}")));
+            }
+        }
+        if self.prosody {
+            names.extend(
+                [
+                    "log_energy_p10",
+                    "log_energy_p50",
+                    "log_energy_p90",
+                    "dlog_energy_std",
+                ]
+                .map(String::from),
+            );
+            if self.pitch.is_some() {
+                names.extend(
+                    [
+                        "logf0_p50",
+                        "dlogf0_abs_mean",
+                        "aperiodicity_mean",
+                        "aperiodicity_std",
+                        "voiced_fraction",
+                        "voiced_logf0_mean",
+                        "voiced_logf0_std",
+                    ]
+                    .map(String::from),
+                );
+            }
+        }
         names
     }
 
@@ -92,6 +156,13 @@ impl SpeechStatsConfig {
         }
         if let Some(p) = &self.pitch {
             p.validate(self.log_mel.sample_rate)?;
+        }
+        if let Some(p) = self
+            .percentiles
+            .iter()
+            .find(|p| !(0.0..=100.0).contains(*p))
+        {
+            return Err(invalid("percentiles", "each in 0..=100", p));
         }
         Ok(())
     }
@@ -250,16 +321,17 @@ impl SpeechStats {
         push_mean_std(&mut out, mel.select(Axis(0), &rows).view());
 
         let hop = self.cfg.log_mel.hop_length;
+        let mut pitch_prosody = Vec::new();
         if let Some(pitch) = &mut self.pitch {
             // every second kept frame (20 ms): F0 statistics need no finer grid
             let pitch_rows: Vec<usize> = rows.iter().copied().step_by(2).collect();
-            let logf0: Vec<f32> = pitch
-                .track(samples, hop, &pitch_rows)?
-                .iter()
-                .map(|f| f.ln())
-                .collect();
+            let track = pitch.track_with_aperiodicity(samples, hop, &pitch_rows)?;
+            let logf0: Vec<f32> = track.iter().map(|(f, _)| f.ln()).collect();
             let (m, s) = mean_std(logf0.iter());
             out.extend([m, s, percentile(&logf0, 10.0), percentile(&logf0, 90.0)]);
+            if self.cfg.prosody {
+                pitch_prosody = pitch_dynamics(&pitch_rows, &track, &logf0);
+            }
         }
         let win = self.cfg.log_mel.win_length;
         let energy: Vec<f32> = rows
@@ -269,7 +341,99 @@ impl SpeechStats {
         let (m, s) = mean_std(energy.iter());
         out.extend([m, s]);
         out.push((rows.len() * hop) as f32 / self.cfg.log_mel.sample_rate as f32);
+        if !self.cfg.percentiles.is_empty() {
+            push_percentiles(
+                &mut out,
+                mfcc.select(Axis(0), &rows).view(),
+                &self.cfg.percentiles,
+            );
+            push_percentiles(
+                &mut out,
+                mel.select(Axis(0), &rows).view(),
+                &self.cfg.percentiles,
+            );
+        }
+        if self.cfg.prosody {
+            // change between consecutive frames that are both kept
+            let d_energy: Vec<f32> = rows
+                .windows(2)
+                .zip(energy.windows(2))
+                .filter(|(r, _)| r[1] == r[0] + 1)
+                .map(|(_, e)| e[1] - e[0])
+                .collect();
+            out.extend([
+                percentile_or_zero(&energy, 10.0),
+                percentile_or_zero(&energy, 50.0),
+                percentile_or_zero(&energy, 90.0),
+                mean_std(d_energy.iter()).1,
+            ]);
+            out.extend(pitch_prosody);
+        }
         Ok(Array1::from(out))
+    }
+}
+
+/// The 7 pitch values of [`SpeechStatsConfig::prosody`] from the tracked `rows` (frame
+/// indices), their `(f0, aperiodicity)` and log F0.
+fn pitch_dynamics(rows: &[usize], track: &[(f32, f32)], logf0: &[f32]) -> Vec<f32> {
+    // tracked frames 20 ms apart (both kept by the VAD)
+    let d_f0: Vec<f32> = rows
+        .windows(2)
+        .zip(logf0.windows(2))
+        .filter(|(r, _)| r[1] == r[0] + 2)
+        .map(|(_, f)| (f[1] - f[0]).abs())
+        .collect();
+    let ap: Vec<f32> = track.iter().map(|&(_, a)| a).collect();
+    let voiced: Vec<f32> = track
+        .iter()
+        .zip(logf0)
+        .filter(|((_, a), _)| *a < VOICED_APERIODICITY)
+        .map(|(_, &l)| l)
+        .collect();
+    let (ap_m, ap_s) = mean_std(ap.iter());
+    let (v_m, v_s) = mean_std(voiced.iter());
+    vec![
+        percentile_or_zero(logf0, 50.0),
+        mean_std(d_f0.iter()).0,
+        ap_m,
+        ap_s,
+        voiced.len() as f32 / track.len().max(1) as f32,
+        v_m,
+        v_s,
+    ]
+}
+
+/// [`percentile`], 0 for no values.
+fn percentile_or_zero(values: &[f32], p: f64) -> f32 {
+    if values.is_empty() {
+        0.0
+    } else {
+        percentile(values, p)
+    }
+}
+
+/// The `percentiles` of each column of `x` `[rows, n]` appended to `out` (for each
+/// percentile, every column); zeros for no rows.
+fn push_percentiles(out: &mut Vec<f32>, x: ArrayView2<f32>, percentiles: &[f32]) {
+    let cols: Vec<Vec<f32>> = x
+        .columns()
+        .into_iter()
+        .map(|c| {
+            let mut v = c.to_vec();
+            v.sort_by(f32::total_cmp);
+            v
+        })
+        .collect();
+    for &p in percentiles {
+        out.extend(cols.iter().map(|v| {
+            if v.is_empty() {
+                0.0
+            } else {
+                // nearest rank below, as `percentile`
+                let idx = ((f64::from(p) / 100.0) * (v.len() - 1) as f64).floor() as usize;
+                v[idx.min(v.len() - 1)]
+            }
+        }));
     }
 }
 
@@ -326,13 +490,28 @@ mod tests {
             .collect()
     }
 
+    fn extended(pitch: Option<PitchConfig>) -> SpeechStatsConfig {
+        SpeechStatsConfig {
+            pitch,
+            percentiles: vec![10.0, 50.0, 90.0],
+            prosody: true,
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn names_match_dim_and_values_are_finite() {
-        for pitch in [None, Some(PitchConfig::default())] {
-            let cfg = SpeechStatsConfig {
-                pitch,
-                ..Default::default()
-            };
+        let plain = |pitch| SpeechStatsConfig {
+            pitch,
+            ..Default::default()
+        };
+        let with_pitch = || Some(PitchConfig::default());
+        for cfg in [
+            plain(None),
+            plain(with_pitch()),
+            extended(None),
+            extended(with_pitch()),
+        ] {
             assert_eq!(cfg.output_names().len(), cfg.output_dim());
             let mut s = SpeechStats::new(cfg.clone()).unwrap();
             let v = s.compute(&voiced(16000, 1.0, 150.0)).unwrap();
@@ -344,6 +523,79 @@ mod tests {
                 assert!(v.iter().all(|x| x.is_finite()), "{v:?}");
             }
         }
+    }
+
+    #[test]
+    fn extended_values_extend_the_default_ones() {
+        let x = voiced(16000, 1.0, 150.0);
+        let base = SpeechStats::new(SpeechStatsConfig::default())
+            .unwrap()
+            .compute(&x)
+            .unwrap();
+        let cfg = extended(Some(PitchConfig::default()));
+        let names = cfg.output_names();
+        let v = SpeechStats::new(cfg).unwrap().compute(&x).unwrap();
+        assert_eq!(v.len(), 295 + 3 * 104 + 11);
+        // the default values first, unchanged
+        assert_eq!(
+            v.iter().take(295).copied().collect::<Vec<_>>(),
+            base.to_vec()
+        );
+        let at = |n: &str| v[names.iter().position(|x| x == n).unwrap()];
+        for band in ["mfcc0", "mfcc5", "mel3", "mel60"] {
+            let (p10, p50, p90) = (
+                at(&format!("{band}_p10")),
+                at(&format!("{band}_p50")),
+                at(&format!("{band}_p90")),
+            );
+            assert!(p10 <= p50 && p50 <= p90, "{band}: {p10} {p50} {p90}");
+        }
+        assert!(at("log_energy_p10") <= at("log_energy_p50"));
+        assert!(at("log_energy_p50") <= at("log_energy_p90"));
+        // a harmonic tone at a steady 150 Hz: voiced except where its 4 Hz envelope nears 0
+        assert!(at("voiced_fraction") > 0.75, "{}", at("voiced_fraction"));
+        assert!(
+            at("aperiodicity_mean") < 0.15,
+            "{}",
+            at("aperiodicity_mean")
+        );
+        assert!((at("voiced_logf0_mean").exp() - 150.0).abs() < 5.0);
+        assert!(at("dlogf0_abs_mean") < 0.05, "{}", at("dlogf0_abs_mean"));
+    }
+
+    #[test]
+    fn noise_is_not_voiced() {
+        // white noise from a fixed LCG
+        let mut state = 12345u32;
+        let x: Vec<f32> = (0..16000)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect();
+        let cfg = extended(Some(PitchConfig::default()));
+        let names = cfg.output_names();
+        let v = SpeechStats::new(cfg).unwrap().compute(&x).unwrap();
+        let at = |n: &str| v[names.iter().position(|x| x == n).unwrap()];
+        assert!(at("voiced_fraction") < 0.2, "{}", at("voiced_fraction"));
+        assert!(at("aperiodicity_mean") > 0.3, "{}", at("aperiodicity_mean"));
+    }
+
+    #[test]
+    fn default_specification_serialises_as_before() {
+        // specifications stored before `percentiles` / `prosody` existed stay byte-identical
+        let json = serde_json::to_string(&SpeechStatsConfig::default()).unwrap();
+        assert!(
+            !json.contains("percentiles") && !json.contains("prosody"),
+            "{json}"
+        );
+        let back: SpeechStatsConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, SpeechStatsConfig::default());
+        let bad = SpeechStatsConfig {
+            percentiles: vec![101.0],
+            ..Default::default()
+        };
+        assert!(bad.validate().is_err());
     }
 
     #[test]
