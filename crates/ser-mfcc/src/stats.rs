@@ -35,12 +35,14 @@ pub struct SpeechStatsConfig {
     /// over the kept frames, appended after the other values. Default none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub percentiles: Vec<f32>,
-    /// Prosodic dynamics, appended last: the 10th / 50th / 90th percentile of log energy and
-    /// the std of its frame-to-frame change; with pitch also the median log F0, the mean
-    /// absolute change of log F0 between tracked frames 20 ms apart, the mean and std of YIN's
-    /// aperiodicity, the fraction of voiced frames (aperiodicity below
-    /// [`VOICED_APERIODICITY`]) and the mean and std of log F0 over those voiced frames.
-    /// Default `false`.
+    /// Prosodic dynamics, appended last (7 values, 15 with pitch): the 10th / 50th / 90th
+    /// percentile of log energy, the std of its frame-to-frame change, its slope over the
+    /// kept frames (per second), the fraction of the clip's frames kept (speech, not pause)
+    /// and the rate of energy peaks (syllable-like bursts per second of speech); with pitch
+    /// also the median log F0, the mean absolute change of log F0 between tracked frames
+    /// 20 ms apart, the mean and std of YIN's aperiodicity, the fraction of voiced frames
+    /// (aperiodicity below [`VOICED_APERIODICITY`]), the mean and std of log F0 over those
+    /// voiced frames and its slope over them (per second). Default `false`.
     #[serde(skip_serializing_if = "is_false")]
     pub prosody: bool,
 }
@@ -72,13 +74,13 @@ impl SpeechStatsConfig {
     /// Length of the output vector: `2 * (2 * n_mfcc + n_mels)` (mean and std of the MFCCs,
     /// their deltas and the log-mel bands), `+ 4` with pitch, `+ 3` (mean and std of log
     /// energy, speech duration), `+ percentiles.len() * (n_mfcc + n_mels)`, and with `prosody`
-    /// `+ 4`, `+ 7` more with pitch. 295 with the defaults.
+    /// `+ 7`, `+ 8` more with pitch. 295 with the defaults.
     pub fn output_dim(&self) -> usize {
         let pitch = self.pitch.is_some();
         let prosody = match (self.prosody, pitch) {
             (false, _) => 0,
-            (true, false) => 4,
-            (true, true) => 11,
+            (true, false) => 7,
+            (true, true) => 15,
         };
         2 * (2 * self.n_mfcc + self.log_mel.n_mels)
             + if pitch { 4 } else { 0 }
@@ -116,6 +118,9 @@ impl SpeechStatsConfig {
                     "log_energy_p50",
                     "log_energy_p90",
                     "dlog_energy_std",
+                    "log_energy_slope",
+                    "speech_fraction",
+                    "energy_peak_rate",
                 ]
                 .map(String::from),
             );
@@ -129,6 +134,7 @@ impl SpeechStatsConfig {
                         "voiced_fraction",
                         "voiced_logf0_mean",
                         "voiced_logf0_std",
+                        "voiced_logf0_slope",
                     ]
                     .map(String::from),
                 );
@@ -330,7 +336,8 @@ impl SpeechStats {
             let (m, s) = mean_std(logf0.iter());
             out.extend([m, s, percentile(&logf0, 10.0), percentile(&logf0, 90.0)]);
             if self.cfg.prosody {
-                pitch_prosody = pitch_dynamics(&pitch_rows, &track, &logf0);
+                let frame_seconds = hop as f32 / self.cfg.log_mel.sample_rate as f32;
+                pitch_prosody = pitch_dynamics(&pitch_rows, &track, &logf0, frame_seconds);
             }
         }
         let win = self.cfg.log_mel.win_length;
@@ -367,15 +374,74 @@ impl SpeechStats {
                 percentile_or_zero(&energy, 90.0),
                 mean_std(d_energy.iter()).1,
             ]);
+            let frame_seconds = hop as f32 / self.cfg.log_mel.sample_rate as f32;
+            let times: Vec<f32> = rows.iter().map(|&i| i as f32 * frame_seconds).collect();
+            out.push(slope(&times, &energy));
+            out.push(rows.len() as f32 / frames.max(1) as f32);
+            out.push(peak_count(&energy) as f32 / (rows.len() as f32 * frame_seconds).max(1e-3));
             out.extend(pitch_prosody);
         }
         Ok(Array1::from(out))
     }
 }
 
-/// The 7 pitch values of [`SpeechStatsConfig::prosody`] from the tracked `rows` (frame
-/// indices), their `(f0, aperiodicity)` and log F0.
-fn pitch_dynamics(rows: &[usize], track: &[(f32, f32)], logf0: &[f32]) -> Vec<f32> {
+/// Least-squares slope of `y` over `x`; 0 for fewer than 2 points or no spread in `x`.
+fn slope(x: &[f32], y: &[f32]) -> f32 {
+    let n = x.len().min(y.len());
+    if n < 2 {
+        return 0.0;
+    }
+    let (mx, _) = mean_std(x[..n].iter());
+    let (my, _) = mean_std(y[..n].iter());
+    let (mut sxy, mut sxx) = (0.0f64, 0.0f64);
+    for (&a, &b) in x[..n].iter().zip(&y[..n]) {
+        let dx = f64::from(a - mx);
+        sxy += dx * f64::from(b - my);
+        sxx += dx * dx;
+    }
+    if sxx > 0.0 {
+        (sxy / sxx) as f32
+    } else {
+        0.0
+    }
+}
+
+/// Syllable-like energy peaks in `energy` (log energy of consecutive kept frames): after a
+/// 5-frame moving average, frames that are the maximum within 5 frames either side and at
+/// least 0.5 (natural log of RMS: about 4.3 dB) above the lowest value within those frames.
+fn peak_count(energy: &[f32]) -> usize {
+    const HALF: usize = 5;
+    const DEPTH: f32 = 0.5;
+    let n = energy.len();
+    let smooth: Vec<f32> = (0..n)
+        .map(|i| {
+            let w = &energy[i.saturating_sub(2)..(i + 3).min(n)];
+            w.iter().sum::<f32>() / w.len() as f32
+        })
+        .collect();
+    (0..n)
+        .filter(|&i| {
+            let w = &smooth[i.saturating_sub(HALF)..(i + HALF + 1).min(n)];
+            let max = w.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let min = w.iter().copied().fold(f32::INFINITY, f32::min);
+            // the first of equal maxima counts once
+            smooth[i] >= max
+                && smooth[i.saturating_sub(HALF)..i]
+                    .iter()
+                    .all(|&v| v < smooth[i])
+                && smooth[i] - min >= DEPTH
+        })
+        .count()
+}
+
+/// The 8 pitch values of [`SpeechStatsConfig::prosody`] from the tracked `rows` (frame
+/// indices), their `(f0, aperiodicity)` and log F0; frames are `frame_seconds` apart.
+fn pitch_dynamics(
+    rows: &[usize],
+    track: &[(f32, f32)],
+    logf0: &[f32],
+    frame_seconds: f32,
+) -> Vec<f32> {
     // tracked frames 20 ms apart (both kept by the VAD)
     let d_f0: Vec<f32> = rows
         .windows(2)
@@ -384,12 +450,13 @@ fn pitch_dynamics(rows: &[usize], track: &[(f32, f32)], logf0: &[f32]) -> Vec<f3
         .map(|(_, f)| (f[1] - f[0]).abs())
         .collect();
     let ap: Vec<f32> = track.iter().map(|&(_, a)| a).collect();
-    let voiced: Vec<f32> = track
+    let (voiced_t, voiced): (Vec<f32>, Vec<f32>) = track
         .iter()
         .zip(logf0)
-        .filter(|((_, a), _)| *a < VOICED_APERIODICITY)
-        .map(|(_, &l)| l)
-        .collect();
+        .zip(rows)
+        .filter(|(((_, a), _), _)| *a < VOICED_APERIODICITY)
+        .map(|((_, &l), &r)| (r as f32 * frame_seconds, l))
+        .unzip();
     let (ap_m, ap_s) = mean_std(ap.iter());
     let (v_m, v_s) = mean_std(voiced.iter());
     vec![
@@ -400,6 +467,7 @@ fn pitch_dynamics(rows: &[usize], track: &[(f32, f32)], logf0: &[f32]) -> Vec<f3
         voiced.len() as f32 / track.len().max(1) as f32,
         v_m,
         v_s,
+        slope(&voiced_t, &voiced),
     ]
 }
 
@@ -535,7 +603,7 @@ mod tests {
         let cfg = extended(Some(PitchConfig::default()));
         let names = cfg.output_names();
         let v = SpeechStats::new(cfg).unwrap().compute(&x).unwrap();
-        assert_eq!(v.len(), 295 + 3 * 104 + 11);
+        assert_eq!(v.len(), 295 + 3 * 104 + 15);
         // the default values first, unchanged
         assert_eq!(
             v.iter().take(295).copied().collect::<Vec<_>>(),
@@ -561,6 +629,34 @@ mod tests {
         );
         assert!((at("voiced_logf0_mean").exp() - 150.0).abs() < 5.0);
         assert!(at("dlogf0_abs_mean") < 0.05, "{}", at("dlogf0_abs_mean"));
+        assert!(
+            at("voiced_logf0_slope").abs() < 0.1,
+            "{}",
+            at("voiced_logf0_slope")
+        );
+        // the 4 Hz envelope: about 4 energy bursts per second (one at an edge may be missed)
+        let rate = at("energy_peak_rate");
+        assert!((2.5..=5.0).contains(&rate), "{rate}");
+        assert!(at("speech_fraction") > 0.5 && at("speech_fraction") <= 1.0);
+    }
+
+    #[test]
+    fn slopes_and_peaks() {
+        assert_eq!(slope(&[0.0, 1.0, 2.0], &[1.0, 3.0, 5.0]), 2.0);
+        assert_eq!(slope(&[1.0], &[1.0]), 0.0);
+        assert_eq!(slope(&[1.0, 1.0], &[0.0, 5.0]), 0.0);
+        assert_eq!(peak_count(&[]), 0);
+        assert_eq!(peak_count(&[1.0; 50]), 0);
+        // two bumps 30 frames apart
+        let e: Vec<f32> = (0..60)
+            .map(|i| (-((i as f32 - 15.0) / 4.0).powi(2)).exp() * 3.0)
+            .collect();
+        let mut two = e.clone();
+        for (i, v) in two.iter_mut().enumerate() {
+            *v += (-((i as f32 - 45.0) / 4.0).powi(2)).exp() * 3.0;
+        }
+        assert_eq!(peak_count(&e), 1);
+        assert_eq!(peak_count(&two), 2);
     }
 
     #[test]
