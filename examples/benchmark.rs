@@ -134,17 +134,20 @@ struct Recipe {
 impl Default for Recipe {
     fn default() -> Self {
         Self {
-            frontend: SpeechStatsConfig::default(),
+            frontend: SpeechStatsConfig {
+                prosody: true,
+                ..SpeechStatsConfig::default()
+            },
             hidden: vec![256],
             dropout: 0.5,
             input_dropout: 0.2,
             epochs: 150,
-            batch_size: 32,
+            batch_size: 128,
             lr: 1e-3,
             weight_decay: 1e-2,
             patience: 20,
             cosine: false,
-            speeds: vec![0.8, 0.9, 1.1, 1.2],
+            speeds: vec![0.8, 0.85, 0.9, 0.95, 1.05, 1.1, 1.15, 1.2],
             noise_snr_db: vec![15.0],
             ensemble: 5,
             with_corpora: vec![],
@@ -1012,12 +1015,20 @@ fn ablations(base: &Recipe) -> Vec<(String, Recipe)> {
         v.push((name.to_string(), r));
     };
     add("no speed perturbation", &|r| r.speeds.clear());
+    add("4 speeds (0.8 0.9 1.1 1.2) instead of 8", &|r| {
+        r.speeds = vec![0.8, 0.9, 1.1, 1.2]
+    });
     add("no noisy copy", &|r| r.noise_snr_db.clear());
     add("noisy copy at 25 dB SNR instead of 15", &|r| {
         r.noise_snr_db = vec![25.0]
     });
     add("no VAD (all frames)", &|r| r.frontend.vad = None);
     add("no pitch", &|r| r.frontend.pitch = None);
+    add("no prosodic dynamics", &|r| r.frontend.prosody = false);
+    add("percentiles 10/50/90 of each MFCC and band", &|r| {
+        r.frontend.percentiles = vec![10.0, 50.0, 90.0]
+    });
+    add("batch 32 instead of 128", &|r| r.batch_size = 32);
     add("linear (no hidden layer)", &|r| r.hidden.clear());
     add("no dropout", &|r| {
         r.dropout = 0.0;
