@@ -179,8 +179,9 @@ impl FeatureConfig {
             })
     }
 
-    /// 16 hex digits identifying this configuration (SHA-256 of its JSON and the cache format
-    /// version), used in the cache file name.
+    /// 16 hex digits identifying this configuration (SHA-256 of its JSON, the cache format
+    /// version and [`ser_mfcc::OUTPUT_VERSION`]), used in the cache file name: features cached
+    /// by an extractor whose output has since changed are not reused.
     ///
     /// # Errors
     /// [`CorpusError::Json`] if the configuration cannot be serialised (non-finite floats).
@@ -190,8 +191,16 @@ impl FeatureConfig {
         Ok(hex(&d[..8]))
     }
 
+    /// What identifies the cached values: also stored in the cache file and compared on read.
     fn canonical_json(&self) -> Result<String, CorpusError> {
-        Ok(format!("{CACHE_FORMAT}:{}", serde_json::to_string(self)?))
+        self.canonical_json_at(ser_mfcc::OUTPUT_VERSION)
+    }
+
+    fn canonical_json_at(&self, output_version: u32) -> Result<String, CorpusError> {
+        Ok(format!(
+            "{CACHE_FORMAT}:mfcc-output-{output_version}:{}",
+            serde_json::to_string(self)?
+        ))
     }
 }
 
@@ -772,4 +781,26 @@ pub fn find_duplicates(items: &[Item]) -> (Vec<Vec<PathBuf>>, Vec<Failure>) {
         .filter(|g| g.len() > 1)
         .collect();
     (dups, failures)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extractor_output_version_is_part_of_the_cache_identity() {
+        let cfg = FeatureConfig::default();
+        let now = cfg.canonical_json().unwrap();
+        assert_eq!(
+            now,
+            cfg.canonical_json_at(ser_mfcc::OUTPUT_VERSION).unwrap()
+        );
+        // a changed extractor output (same configuration) is another cache file and is
+        // refused by the stored-JSON check of an old one
+        assert_ne!(
+            now,
+            cfg.canonical_json_at(ser_mfcc::OUTPUT_VERSION + 1).unwrap()
+        );
+    }
 }

@@ -75,7 +75,13 @@ pub use mel::{fft_frequencies, hz_to_mel, mel_frequencies, mel_to_hz, MelFilterb
 pub use mfcc::{mean_over_time, Mfcc};
 pub use pitch::{Pitch, PitchConfig, PITCH_ANALYSIS_RATE};
 pub use sequence::MfccSequence;
-pub use stats::{SpeechStats, SpeechStatsConfig};
+pub use stats::{SpeechStats, SpeechStatsConfig, VOICED_APERIODICITY};
+
+/// Version of the values this crate's frontends compute for a given configuration. Raised
+/// whenever a frontend's output changes while its configuration (and so its serialised
+/// specification) stays the same, so that caches keyed by the configuration (ser-corpus's
+/// feature cache) are not reused across such a change.
+pub const OUTPUT_VERSION: u32 = 1;
 pub use stft::{hann_window, n_frames, Stft};
 pub use vad::{
     select_frames, speech_mask, speech_spans, Vad, VadConfig, VadDecision, VadStream,
