@@ -1034,7 +1034,15 @@ fn ablations(base: &Recipe) -> Vec<(String, Recipe)> {
         r.dropout = 0.0;
         r.input_dropout = 0.0
     });
-    add("one model instead of an ensemble of 5", &|r| r.ensemble = 1);
+    // the ensemble's effect, whichever way the base recipe has it
+    if base.ensemble > 1 {
+        add(
+            &format!("one model instead of an ensemble of {}", base.ensemble),
+            &|r| r.ensemble = 1,
+        );
+    } else {
+        add("an ensemble of 5 instead of one model", &|r| r.ensemble = 5);
+    }
     v
 }
 

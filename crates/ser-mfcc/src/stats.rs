@@ -175,7 +175,8 @@ impl SpeechStatsConfig {
 }
 
 /// Per-clip statistics of frame-level speech features, one vector `[output_dim]` per clip
-/// (295 values with the default [`SpeechStatsConfig`]):
+/// (295 values with the default [`SpeechStatsConfig`], 310 with `prosody` as the default model
+/// uses it):
 ///
 /// | values | what |
 /// |---|---|
@@ -185,6 +186,8 @@ impl SpeechStatsConfig {
 /// | 4 (with pitch) | mean, std, 10th and 90th percentile of log F0 ([`Pitch`], YIN, every second kept frame) |
 /// | 2 | mean and std of the frames' log RMS energy (`ln(rms + 1e-6)`, window `win_length`) |
 /// | 1 | seconds of the frames kept (`frames * hop / sample_rate`) |
+/// | `percentiles.len() * (n_mfcc + n_mels)` | the given percentiles of each MFCC, then of each log-mel band |
+/// | 7, 15 with pitch (with `prosody`) | prosodic dynamics, see [`SpeechStatsConfig::prosody`] |
 ///
 /// Only the frames the [`Vad`] judges speech count (every frame if it finds none, or with
 /// `vad: None`), so silence before and after an utterance does not dilute the statistics.
