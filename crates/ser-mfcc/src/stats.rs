@@ -9,7 +9,7 @@ use crate::delta::DeltaFilter;
 use crate::error::{invalid, MfccError};
 use crate::logmel::LogMel;
 use crate::pitch::{Pitch, PitchConfig};
-use crate::vad::{percentile, Vad, VadConfig, VadDecision};
+use crate::vad::{nearest_rank, sorted, Vad, VadConfig, VadDecision};
 
 /// Settings of [`SpeechStats`]. In JSON every field is optional (defaults below) and unknown
 /// fields are rejected, so a stored specification never silently loses a setting.
@@ -325,11 +325,14 @@ impl SpeechStats {
         }
         let rows: Vec<usize> = (0..frames).filter(|&i| keep[i]).collect();
         let mut out = Vec::with_capacity(self.cfg.output_dim());
-        push_mean_std(&mut out, mfcc.select(Axis(0), &rows).view());
+        let kept_mfcc = mfcc.select(Axis(0), &rows);
+        let kept_mel = mel.select(Axis(0), &rows);
+        push_mean_std(&mut out, kept_mfcc.view());
         push_mean_std(&mut out, d.t().select(Axis(0), &rows).view());
-        push_mean_std(&mut out, mel.select(Axis(0), &rows).view());
+        push_mean_std(&mut out, kept_mel.view());
 
         let hop = self.cfg.log_mel.hop_length;
+        let frame_seconds = hop as f32 / self.cfg.log_mel.sample_rate as f32;
         let mut pitch_prosody = Vec::new();
         if let Some(pitch) = &mut self.pitch {
             // every second kept frame (20 ms): F0 statistics need no finer grid
@@ -337,10 +340,14 @@ impl SpeechStats {
             let track = pitch.track_with_aperiodicity(samples, hop, &pitch_rows)?;
             let logf0: Vec<f32> = track.iter().map(|(f, _)| f.ln()).collect();
             let (m, s) = mean_std(logf0.iter());
-            out.extend([m, s, percentile(&logf0, 10.0), percentile(&logf0, 90.0)]);
+            let sorted_logf0 = sorted(&logf0);
+            let q = |p| nearest_rank(&sorted_logf0, p);
+            // (-inf for none, as `percentile`)
+            let [p10, p90] = [10.0, 90.0].map(|p| q(p).unwrap_or(f32::NEG_INFINITY));
+            out.extend([m, s, p10, p90]);
             if self.cfg.prosody {
-                let frame_seconds = hop as f32 / self.cfg.log_mel.sample_rate as f32;
-                pitch_prosody = pitch_dynamics(&pitch_rows, &track, &logf0, frame_seconds);
+                let median = q(50.0).unwrap_or(0.0);
+                pitch_prosody = pitch_dynamics(&pitch_rows, &track, &logf0, median, frame_seconds);
             }
         }
         let win = self.cfg.log_mel.win_length;
@@ -351,18 +358,8 @@ impl SpeechStats {
         let (m, s) = mean_std(energy.iter());
         out.extend([m, s]);
         out.push((rows.len() * hop) as f32 / self.cfg.log_mel.sample_rate as f32);
-        if !self.cfg.percentiles.is_empty() {
-            push_percentiles(
-                &mut out,
-                mfcc.select(Axis(0), &rows).view(),
-                &self.cfg.percentiles,
-            );
-            push_percentiles(
-                &mut out,
-                mel.select(Axis(0), &rows).view(),
-                &self.cfg.percentiles,
-            );
-        }
+        push_percentiles(&mut out, kept_mfcc.view(), &self.cfg.percentiles);
+        push_percentiles(&mut out, kept_mel.view(), &self.cfg.percentiles);
         if self.cfg.prosody {
             // change between consecutive frames that are both kept
             let d_energy: Vec<f32> = rows
@@ -371,13 +368,9 @@ impl SpeechStats {
                 .filter(|(r, _)| r[1] == r[0] + 1)
                 .map(|(_, e)| e[1] - e[0])
                 .collect();
-            out.extend([
-                percentile_or_zero(&energy, 10.0),
-                percentile_or_zero(&energy, 50.0),
-                percentile_or_zero(&energy, 90.0),
-                mean_std(d_energy.iter()).1,
-            ]);
-            let frame_seconds = hop as f32 / self.cfg.log_mel.sample_rate as f32;
+            let sorted_energy = sorted(&energy);
+            out.extend([10.0, 50.0, 90.0].map(|p| nearest_rank(&sorted_energy, p).unwrap_or(0.0)));
+            out.push(mean_std(d_energy.iter()).1);
             let times: Vec<f32> = rows.iter().map(|&i| i as f32 * frame_seconds).collect();
             out.push(slope(&times, &energy));
             out.push(rows.len() as f32 / frames.max(1) as f32);
@@ -438,11 +431,13 @@ fn peak_count(energy: &[f32]) -> usize {
 }
 
 /// The 8 pitch values of [`SpeechStatsConfig::prosody`] from the tracked `rows` (frame
-/// indices), their `(f0, aperiodicity)` and log F0; frames are `frame_seconds` apart.
+/// indices), their `(f0, aperiodicity)`, log F0 and its median; frames are `frame_seconds`
+/// apart.
 fn pitch_dynamics(
     rows: &[usize],
     track: &[(f32, f32)],
     logf0: &[f32],
+    median_logf0: f32,
     frame_seconds: f32,
 ) -> Vec<f32> {
     // tracked frames 20 ms apart (both kept by the VAD)
@@ -463,7 +458,7 @@ fn pitch_dynamics(
     let (ap_m, ap_s) = mean_std(ap.iter());
     let (v_m, v_s) = mean_std(voiced.iter());
     vec![
-        percentile_or_zero(logf0, 50.0),
+        median_logf0,
         mean_std(d_f0.iter()).0,
         ap_m,
         ap_s,
@@ -474,37 +469,22 @@ fn pitch_dynamics(
     ]
 }
 
-/// [`percentile`], 0 for no values.
-fn percentile_or_zero(values: &[f32], p: f64) -> f32 {
-    if values.is_empty() {
-        0.0
-    } else {
-        percentile(values, p)
-    }
-}
-
 /// The `percentiles` of each column of `x` `[rows, n]` appended to `out` (for each
-/// percentile, every column); zeros for no rows.
+/// percentile, every column); zeros for no rows; nothing for no percentiles.
 fn push_percentiles(out: &mut Vec<f32>, x: ArrayView2<f32>, percentiles: &[f32]) {
+    if percentiles.is_empty() {
+        return;
+    }
     let cols: Vec<Vec<f32>> = x
         .columns()
         .into_iter()
-        .map(|c| {
-            let mut v = c.to_vec();
-            v.sort_by(f32::total_cmp);
-            v
-        })
+        .map(|c| sorted(&c.to_vec()))
         .collect();
     for &p in percentiles {
-        out.extend(cols.iter().map(|v| {
-            if v.is_empty() {
-                0.0
-            } else {
-                // nearest rank below, as `percentile`
-                let idx = ((f64::from(p) / 100.0) * (v.len() - 1) as f64).floor() as usize;
-                v[idx.min(v.len() - 1)]
-            }
-        }));
+        out.extend(
+            cols.iter()
+                .map(|v| nearest_rank(v, f64::from(p)).unwrap_or(0.0)),
+        );
     }
 }
 

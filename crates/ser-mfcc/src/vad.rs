@@ -777,13 +777,22 @@ impl Vad {
 
 /// The `p`-th percentile (0..=100, nearest rank below) of `values`; -inf for none.
 pub(crate) fn percentile(values: &[f32], p: f64) -> f32 {
-    if values.is_empty() {
-        return f32::NEG_INFINITY;
-    }
+    nearest_rank(&sorted(values), p).unwrap_or(f32::NEG_INFINITY)
+}
+
+/// `values` sorted ascending (a copy).
+pub(crate) fn sorted(values: &[f32]) -> Vec<f32> {
     let mut v = values.to_vec();
     v.sort_by(f32::total_cmp);
-    let idx = ((p / 100.0) * (v.len() - 1) as f64).floor() as usize;
-    v[idx.min(v.len() - 1)]
+    v
+}
+
+/// The `p`-th percentile (0..=100, nearest rank below) of the ascending `sorted`; `None` for
+/// none. For several percentiles of the same values, sort once and call this for each.
+pub(crate) fn nearest_rank(sorted: &[f32], p: f64) -> Option<f32> {
+    let last = sorted.len().checked_sub(1)?;
+    let idx = ((p / 100.0) * last as f64).floor() as usize;
+    sorted.get(idx.min(last)).copied()
 }
 
 /// Interquartile range (75th minus 25th percentile), dB.
