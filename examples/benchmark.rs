@@ -14,9 +14,10 @@
 //! (trainings are deterministic, so the numbers are the same either way).
 //!
 //! - `ravdess`: RAVDESS speech, the 6 speaker-independent folds (fold k tests actors
-//!   {2k+1, 2k+2, 2k+13, 2k+14}, trains on the other 20, early stopping on the next fold's 4
-//!   actors), every seed, global features and speaker-adapted features: keys
-//!   `ravdess_speaker_6fold` and `ravdess_speaker_6fold_adapted`.
+//!   {2k+1, 2k+2, 2k+13, 2k+14} and trains on the other 20; ensemble member m early-stops on
+//!   the 4 actors of fold k+1+m and trains on the other 16, see `Recipe::rotate_validation`),
+//!   every seed, global features and speaker-adapted features: keys `ravdess_speaker_6fold`
+//!   and `ravdess_speaker_6fold_adapted`.
 //! - `song`: the same folds with RAVDESS song clips of the 16 training actors added to
 //!   training: `ravdess_speaker_6fold_with_song{,_adapted}`.
 //! - `emodb`: EmoDB leave-one-speaker-out on its 7 classes: `emodb_loso{,_adapted}`.
@@ -35,7 +36,7 @@
 #[path = "common/progress.rs"]
 mod progress;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -129,6 +130,11 @@ struct Recipe {
     /// Other corpora (`emodb`, `ased`, `nemo`, under `--extra`) whose clips are added to every
     /// RAVDESS training side (their speakers never meet RAVDESS's).
     with_corpora: Vec<String>,
+    /// Each ensemble member early-stops on other validation speakers (member `m` of fold `k`
+    /// on the test speakers of fold `(k + 1 + m) mod n`, so member 0 keeps the fold's own
+    /// validation set) and trains on the rest: together the members learn from every speaker
+    /// outside the test fold. Needs fewer members than folds.
+    rotate_validation: bool,
 }
 
 impl Default for Recipe {
@@ -151,11 +157,22 @@ impl Default for Recipe {
             noise_snr_db: vec![15.0],
             ensemble: 5,
             with_corpora: vec![],
+            rotate_validation: true,
         }
     }
 }
 
 impl Recipe {
+    /// Where member `member`'s validation speakers start in a pooled corpus's sorted speaker
+    /// list ([`pooled`]): `member` with [`Recipe::rotate_validation`], else 0.
+    fn validation_offset(&self, member: usize) -> usize {
+        if self.rotate_validation {
+            member
+        } else {
+            0
+        }
+    }
+
     fn spec(&self) -> FrontendSpec {
         FrontendSpec::SpeechStats(self.frontend.clone())
     }
@@ -317,8 +334,13 @@ struct Key {
     member: usize,
 }
 
-/// One CV: `splits` of the main corpus, `extra` corpora added to every training side (their
-/// clips of test and validation speakers left out), every seed, global and adapted.
+/// A training set and its (possibly empty) early-stopping validation set.
+type TrainVal = (Arc<Dataset>, Option<Arc<Dataset>>);
+
+/// One CV: the first `folds` of `splits` of the main corpus (all of them define the rotating
+/// validation groups, [`Recipe::rotate_validation`]), `extra` corpora added to every training
+/// side (their clips of test and validation speakers left out), every seed, global and
+/// adapted.
 #[allow(clippy::too_many_arguments)]
 fn cv_jobs(
     variant: &str,
@@ -329,44 +351,80 @@ fn cv_jobs(
     seeds: &[u64],
     labels: &LabelSet,
     adapted: &[bool],
+    folds: usize,
 ) -> Result<Vec<Job<Key>>> {
+    let members = recipe.ensemble.max(1);
+    if recipe.rotate_validation && members >= splits.len() {
+        bail!(
+            "rotate_validation needs fewer ensemble members ({members}) than folds ({})",
+            splits.len()
+        );
+    }
     let mut jobs = Vec::new();
     for &a in adapted {
-        for (fold, split) in splits.iter().enumerate() {
+        for (fold, split) in splits.iter().enumerate().take(folds) {
             let t = main.get(a);
-            let mut exclude = speakers_of(split, &split.test);
-            exclude.extend(speakers_of(split, &split.validation));
-            let mut train = vec![t.indexed(&split.items, &split.train)?];
-            for e in extra {
-                train.push(rows_without(e.get(a), &exclude)?);
-            }
-            let train = Arc::new(concat(&train)?);
-            let val = t.indexed(&split.items, &split.validation)?;
+            let test_speakers = speakers_of(split, &split.test);
             let test = Arc::new(t.indexed(&split.items, &split.test)?);
-            let has_val = !val.is_empty();
-            for (&seed, member) in seeds
-                .iter()
-                .flat_map(|s| (0..recipe.ensemble.max(1)).map(move |m| (s, m)))
-            {
-                jobs.push(Job {
-                    key: Key {
-                        variant: variant.to_string(),
-                        adapted: a,
-                        seed,
-                        fold,
-                        member,
-                    },
-                    description: format!(
-                        "{variant} adapted={a} seed {seed} fold {fold} member {member}"
-                    ),
-                    model: recipe.model(labels.len()),
-                    train_config: recipe.train_config(seed * 1000 + member as u64, has_val),
-                    features: recipe.spec(),
-                    labels: labels.clone(),
-                    train: Arc::clone(&train),
-                    validation: has_val.then(|| Arc::new(val.clone())),
-                    evals: vec![("test".into(), Arc::clone(&test))],
-                });
+            // Member m's validation speakers: the fold's own, or with rotation the test
+            // speakers of fold (fold + 1 + m) mod n, so that the members together learn from
+            // every speaker outside the test fold.
+            let mut sides: HashMap<Vec<String>, TrainVal> = HashMap::new();
+            for member in 0..members {
+                let val_speakers = if recipe.rotate_validation {
+                    let other = &splits[(fold + 1 + member) % splits.len()];
+                    speakers_of(other, &other.test)
+                } else {
+                    speakers_of(split, &split.validation)
+                };
+                let mut group: Vec<String> = val_speakers.iter().cloned().collect();
+                group.sort();
+                if !sides.contains_key(&group) {
+                    let mut exclude = test_speakers.clone();
+                    exclude.extend(val_speakers.iter().cloned());
+                    let (main_train, val) = if recipe.rotate_validation {
+                        let val = t.dataset(
+                            t.items()
+                                .iter()
+                                .filter(|it| val_speakers.contains(&it.speaker_key())),
+                        )?;
+                        (rows_without(t, &exclude)?, val)
+                    } else {
+                        (
+                            t.indexed(&split.items, &split.train)?,
+                            t.indexed(&split.items, &split.validation)?,
+                        )
+                    };
+                    let mut train = vec![main_train];
+                    for e in extra {
+                        train.push(rows_without(e.get(a), &exclude)?);
+                    }
+                    let val = (!val.is_empty()).then(|| Arc::new(val));
+                    sides.insert(group.clone(), (Arc::new(concat(&train)?), val));
+                }
+                let (train, validation) = &sides[&group];
+                for &seed in seeds {
+                    jobs.push(Job {
+                        key: Key {
+                            variant: variant.to_string(),
+                            adapted: a,
+                            seed,
+                            fold,
+                            member,
+                        },
+                        description: format!(
+                            "{variant} adapted={a} seed {seed} fold {fold} member {member}"
+                        ),
+                        model: recipe.model(labels.len()),
+                        train_config: recipe
+                            .train_config(seed * 1000 + member as u64, validation.is_some()),
+                        features: recipe.spec(),
+                        labels: labels.clone(),
+                        train: Arc::clone(train),
+                        validation: validation.clone(),
+                        evals: vec![("test".into(), Arc::clone(&test))],
+                    });
+                }
             }
         }
     }
@@ -635,10 +693,16 @@ fn main() -> Result<()> {
                 &args.seeds,
                 &study,
                 &[false, true],
+                splits.len(),
             )?;
             let results = run(&jobs, args.jobs, &args.runs)?;
+            let validation = if recipe.rotate_validation {
+                "ensemble member m trains on the other 20 minus the 4 actors of fold (k+1+m) mod 6, its early-stopping validation set, so the members together learn from all 20"
+            } else {
+                "trains on the other 20 minus the next fold's 4 actors, which are the early-stopping validation set"
+            };
             let note = protocol_note(
-                "RAVDESS speech, 6 speaker-independent folds (fold k tests actors 2k+1, 2k+2, 2k+13, 2k+14; trains on the other 20 minus the next fold's 4 actors, which are the early-stopping validation set); UAR over the 8 classes; per_fold = mean over seeds; uar_std = population std over the 6 fold means",
+                &format!("RAVDESS speech, 6 speaker-independent folds (fold k tests actors 2k+1, 2k+2, 2k+13, 2k+14; {validation}); UAR over the 8 classes; per_fold = mean over seeds; uar_std = population std over the 6 fold means"),
                 &recipe,
                 &study,
             );
@@ -673,10 +737,16 @@ fn main() -> Result<()> {
                 &args.seeds,
                 &labels,
                 &[false, true],
+                splits.len(),
             )?;
             let results = run(&jobs, args.jobs, &args.runs)?;
+            let validation = if recipe.rotate_validation {
+                "ensemble member m of fold k early-stops on speaker k+1+m mod 10"
+            } else {
+                "early stopping on the next speaker"
+            };
             let note = protocol_note(
-                "EmoDB leave-one-speaker-out (10 folds, early stopping on the next speaker), its own 7 classes (boredom included); UAR over the 7 classes",
+                &format!("EmoDB leave-one-speaker-out (10 folds, {validation}), its own 7 classes (boredom included); UAR over the 7 classes"),
                 &recipe,
                 &labels,
             );
@@ -684,13 +754,13 @@ fn main() -> Result<()> {
         }
         Stage::Ablation | Stage::Select => {
             let items = scan(&data.join("ravdess"), CorpusKind::Ravdess)?;
-            let mut splits = ravdess_splits(&items)?;
+            let splits = ravdess_splits(&items)?;
             let seeds = vec![args.seeds[0]];
-            let variants: Vec<(String, Recipe)> = if args.stage == Stage::Ablation {
-                splits.truncate(2);
-                ablations(&recipe)
+            let (variants, folds): (Vec<(String, Recipe)>, usize) = if args.stage == Stage::Ablation
+            {
+                (ablations(&recipe), 2)
             } else {
-                candidates(&recipe)
+                (candidates(&recipe), splits.len())
             };
             let mut jobs = Vec::new();
             let mut all_tables = BTreeMap::new();
@@ -711,6 +781,7 @@ fn main() -> Result<()> {
                     &seeds,
                     &study,
                     &[false, true],
+                    folds,
                 )?);
             }
             let results = run(&jobs, args.jobs, &args.runs)?;
@@ -731,7 +802,7 @@ fn main() -> Result<()> {
             } else {
                 "recipe_selection"
             };
-            let n = splits.len();
+            let n = folds;
             update_results(
                 &args.out,
                 vec![(
@@ -758,11 +829,12 @@ fn main() -> Result<()> {
                 for (variant, include) in sets {
                     variants.push(variant.clone());
                     for a in [false, true] {
-                        let (train, val) = pooled(&corpora, &*include, a)?;
                         let t = corpora[held].1.main.get(a);
                         let test = Arc::new(t.dataset(t.items())?);
-                        for &seed in &args.seeds {
-                            for member in 0..recipe.ensemble.max(1) {
+                        for member in 0..recipe.ensemble.max(1) {
+                            let (train, val) =
+                                pooled(&corpora, &*include, a, recipe.validation_offset(member))?;
+                            for &seed in &args.seeds {
                                 jobs.push(Job {
                                     key: Key {
                                         variant: variant.clone(),
@@ -797,8 +869,13 @@ fn main() -> Result<()> {
                     rows.insert(format!("{name}{suffix}"), v);
                 }
             }
+            let validation = if recipe.rotate_validation {
+                "ensemble member m early-stops on every 10th speaker of the training corpora starting at the m-th (sorted ids)"
+            } else {
+                "early stopping on every 10th speaker of the training corpora"
+            };
             let mut entry = protocol_note(
-                "each corpus held out whole; trained on all the others (speed-perturbed copies per the recipe), early stopping on every 10th speaker of the training corpora; 7 shared classes (RAVDESS calm merged into neutral, EmoDB boredom left out); UAR over the held-out corpus's classes",
+                &format!("each corpus held out whole; trained on all the others (speed-perturbed copies per the recipe), {validation}; 7 shared classes (RAVDESS calm merged into neutral, EmoDB boredom left out); UAR over the held-out corpus's classes"),
                 &recipe,
                 &labels,
             );
@@ -815,10 +892,10 @@ fn main() -> Result<()> {
             // Every member of both variants, trained in parallel (each single-threaded, as in
             // `run`), then one ensemble checkpoint per variant.
             let mut jobs = Vec::new();
-            let mut validation = Vec::new();
             for a in [false, true] {
-                let (train, val) = pooled(&corpora, &|_| true, a)?;
                 for member in 0..recipe.ensemble.max(1) {
+                    let (train, val) =
+                        pooled(&corpora, &|_| true, a, recipe.validation_offset(member))?;
                     jobs.push(Job {
                         key: Key {
                             variant: "default".into(),
@@ -832,12 +909,11 @@ fn main() -> Result<()> {
                         train_config: recipe.train_config(seed * 1000 + member as u64, true),
                         features: recipe.spec(),
                         labels: labels.clone(),
-                        train: Arc::clone(&train),
-                        validation: Some(Arc::clone(&val)),
+                        train,
+                        validation: Some(val),
                         evals: vec![],
                     });
                 }
-                validation.push(val);
             }
             std::env::set_var("RAYON_NUM_THREADS", "1");
             let trained = map_longest_first(&jobs, args.jobs, Job::estimated_cost, |_, job| {
@@ -845,30 +921,40 @@ fn main() -> Result<()> {
             })?
             .into_iter()
             .collect::<Result<Vec<_>, _>>()?;
-            for (a, dir, val) in [
-                (false, args.model_out.clone(), &validation[0]),
-                (true, args.model_out.join(ser::ADAPTED_DIR), &validation[1]),
+            for (a, dir) in [
+                (false, args.model_out.clone()),
+                (true, args.model_out.join(ser::ADAPTED_DIR)),
             ] {
-                let members: Vec<_> = jobs
+                let mut members = Vec::new();
+                let mut uars = Vec::new();
+                for (job, m) in jobs
                     .iter()
                     .zip(&trained)
-                    .filter(|(job, _)| job.key.adapted == a)
-                    .map(|(job, m)| {
-                        eprintln!(
-                            "{}: {} training rows, best epoch {:?}, validation UAR {:.3}",
-                            job.description,
-                            job.train.len(),
-                            m.meta().training.as_ref().and_then(|r| r.best_epoch),
-                            evaluate(m, val)?.uar
-                        );
-                        anyhow::Ok(m.clone())
-                    })
-                    .collect::<Result<_>>()?;
+                    .filter(|(j, _)| j.key.adapted == a)
+                {
+                    let val = job
+                        .validation
+                        .as_deref()
+                        .context("a job without validation")?;
+                    let uar = evaluate(m, val)?.uar;
+                    eprintln!(
+                        "{}: {} training rows, best epoch {:?}, UAR {uar:.3} on its {} validation rows",
+                        job.description,
+                        job.train.len(),
+                        m.meta().training.as_ref().and_then(|r| r.best_epoch),
+                        val.len(),
+                    );
+                    members.push(m.clone());
+                    uars.push(uar);
+                }
                 let clf = ser_models::Classifier::ensemble(&members)?;
+                // With rotating validation no speaker is unseen by every member, so the
+                // ensemble itself has no clean validation set: only the members are scored.
                 eprintln!(
-                    "adapted={a}: ensemble of {}, validation UAR {:.3}",
+                    "adapted={a}: ensemble of {}, members' validation UAR {:.3} +- {:.3}",
                     members.len(),
-                    evaluate(&clf, val)?.uar
+                    mean_std(&uars).mean,
+                    mean_std(&uars).std,
                 );
                 let mut meta = clf.meta().clone();
                 meta.speaker_standardized = a;
@@ -973,12 +1059,14 @@ fn other_corpora(
 /// Which corpora (by index) a pooled training set includes.
 type Include = dyn Fn(usize) -> bool;
 
-/// Training and validation data pooled over `corpora` (all but `held_out`): every 10th speaker
-/// (sorted ids) of each corpus validates, the others (with their augmented copies) train.
+/// Training and validation data pooled over the `corpora` that `include` accepts: every 10th
+/// speaker (sorted ids, starting at the `offset`-th) of each corpus validates, the others (with
+/// their augmented copies) train.
 fn pooled(
     corpora: &[(String, CorpusTables)],
     include: &Include,
     adapted: bool,
+    offset: usize,
 ) -> Result<(Arc<Dataset>, Arc<Dataset>)> {
     let mut train = Vec::new();
     let mut val = Vec::new();
@@ -990,7 +1078,8 @@ fn pooled(
         let mut speakers: Vec<String> = t.items().iter().map(Item::speaker_key).collect();
         speakers.sort();
         speakers.dedup();
-        let val_speakers: HashSet<String> = speakers.iter().step_by(10).cloned().collect();
+        let val_speakers: HashSet<String> =
+            speakers.iter().skip(offset).step_by(10).cloned().collect();
         val.push(
             t.dataset(
                 t.items()
@@ -1034,7 +1123,8 @@ fn ablations(base: &Recipe) -> Vec<(String, Recipe)> {
         r.dropout = 0.0;
         r.input_dropout = 0.0
     });
-    // the ensemble's effect, whichever way the base recipe has it
+    // the ensemble's effect, whichever way the base recipe has it, and that of rotating its
+    // members' validation speakers
     if base.ensemble > 1 {
         add(
             &format!("one model instead of an ensemble of {}", base.ensemble),
@@ -1043,6 +1133,17 @@ fn ablations(base: &Recipe) -> Vec<(String, Recipe)> {
     } else {
         add("an ensemble of 5 instead of one model", &|r| r.ensemble = 5);
     }
+    // the rotation's effect on an ensemble (the row above has the base recipe's rotation)
+    let members = base.ensemble.max(5);
+    let how = if base.rotate_validation {
+        "every member validated on the same speakers"
+    } else {
+        "each member validated on other speakers"
+    };
+    add(&format!("an ensemble of {members}, {how}"), &|r| {
+        r.ensemble = members;
+        r.rotate_validation = !base.rotate_validation
+    });
     v
 }
 

@@ -122,11 +122,16 @@ impl Classifier {
         })
     }
 
-    /// Joins MLPs trained separately (typically with different seeds) into one ensemble
-    /// checkpoint that averages their class probabilities ([`MlpConfig::members`]). The
-    /// members must be single MLPs of the same shape, with the same frontend, labels,
-    /// normalisation and speaker standardisation; the result keeps each member's training
-    /// record in [`CheckpointMeta::member_training`] and the first member's provenance.
+    /// Joins MLPs trained separately (typically with different seeds or training speakers)
+    /// into one ensemble checkpoint that averages their class probabilities
+    /// ([`MlpConfig::members`]). The members must be single MLPs of the same shape, with the
+    /// same frontend, labels and speaker standardisation, and all with or all without an input
+    /// normalisation. The ensemble keeps member 0's normalisation; a member whose own
+    /// normalisation differs (it was fitted on other training rows) has the difference folded
+    /// into its first dense layer, which is exact algebra (`W ((x - m) / s) + b` rewritten for
+    /// member 0's `m0, s0`), so every member predicts what it predicted alone, to float
+    /// rounding. The result keeps each member's training record in
+    /// [`CheckpointMeta::member_training`] and the first member's provenance.
     ///
     /// [`MlpConfig::members`]: crate::MlpConfig::members
     pub fn ensemble(members: &[Classifier]) -> Result<Self> {
@@ -153,16 +158,27 @@ impl Classifier {
                 && base.members == 1
                 && m.meta.features == first.meta.features
                 && m.meta.labels == first.meta.labels
-                && m.meta.normalization == first.meta.normalization
+                && m.meta.normalization.is_some() == first.meta.normalization.is_some()
                 && m.meta.speaker_standardized == first.meta.speaker_standardized;
             if !same {
                 return Err(mismatch(format!(
-                    "member {i} differs from member 0 in model, frontend, labels or \
-                     normalisation (or is already an ensemble)"
+                    "member {i} differs from member 0 in model, frontend, labels, speaker \
+                     standardisation or presence of a normalisation (or is already an ensemble)"
                 )));
             }
-            for (name, t) in &m.tensors {
-                tensors.insert(format!("member{i}.{name}"), t.clone());
+            let mut own = m.tensors.clone();
+            if let (Some(from), Some(to)) = (&m.meta.normalization, &first.meta.normalization) {
+                if from != to {
+                    let layer = if base.hidden.is_empty() {
+                        "out"
+                    } else {
+                        "hidden0"
+                    };
+                    renormalize_dense(&mut own, layer, from, to)?;
+                }
+            }
+            for (name, t) in own {
+                tensors.insert(format!("member{i}.{name}"), t);
             }
             member_training.extend(m.meta.training.clone());
         }
@@ -319,4 +335,52 @@ pub(crate) fn softmax(r: &[f32]) -> Vec<f32> {
 pub(crate) fn softmax_rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
     let rows: Vec<Vec<f32>> = logits.to_vec2()?;
     Ok(rows.into_iter().map(|r| softmax(&r)).collect())
+}
+
+/// Rewrites the dense layer `layer` (`{layer}.weight` `[out, in]`, `{layer}.bias` `[out]`) of a
+/// network trained on inputs normalised by `from` so that it gives the same outputs on inputs
+/// normalised by `to`: with `x_from = x_to * (s_to / s_from) + (m_to - m_from) / s_from`,
+/// `W' = W diag(s_to / s_from)` and `b' = b + W ((m_to - m_from) / s_from)`.
+fn renormalize_dense(
+    tensors: &mut HashMap<String, Tensor>,
+    layer: &str,
+    from: &checkpoint::Normalization,
+    to: &checkpoint::Normalization,
+) -> Result<()> {
+    let missing = |name: String| ModelError::Config {
+        field: "members",
+        reason: format!("a member has no tensor {name}"),
+    };
+    let (wn, bn) = (format!("{layer}.weight"), format!("{layer}.bias"));
+    let w = tensors.get(&wn).ok_or_else(|| missing(wn.clone()))?;
+    let b = tensors.get(&bn).ok_or_else(|| missing(bn.clone()))?;
+    let (out_dim, in_dim) = w.dims2()?;
+    let w: Vec<f32> = w.flatten_all()?.to_vec1()?;
+    let b: Vec<f32> = b.to_vec1()?;
+    if from.mean.len() != in_dim || to.mean.len() != in_dim || b.len() != out_dim {
+        return Err(ModelError::Shape {
+            what: "normalisation length (first layer inputs)",
+            expected: in_dim,
+            actual: from.mean.len().min(to.mean.len()),
+        });
+    }
+    let scale: Vec<f64> = (0..in_dim)
+        .map(|j| f64::from(to.std[j]) / f64::from(from.std[j]))
+        .collect();
+    let shift: Vec<f64> = (0..in_dim)
+        .map(|j| (f64::from(to.mean[j]) - f64::from(from.mean[j])) / f64::from(from.std[j]))
+        .collect();
+    let mut w2 = Vec::with_capacity(w.len());
+    let mut b2 = Vec::with_capacity(out_dim);
+    for (row, &bias) in w.chunks(in_dim).zip(&b) {
+        let mut acc = f64::from(bias);
+        for ((&v, s), t) in row.iter().zip(&scale).zip(&shift) {
+            w2.push((f64::from(v) * s) as f32);
+            acc += f64::from(v) * t;
+        }
+        b2.push(acc as f32);
+    }
+    tensors.insert(wn, Tensor::from_vec(w2, (out_dim, in_dim), &Device::Cpu)?);
+    tensors.insert(bn, Tensor::from_vec(b2, out_dim, &Device::Cpu)?);
+    Ok(())
 }

@@ -522,7 +522,29 @@ fn an_ensemble_averages_its_members_probabilities() {
     let data = synthetic(64, 5);
     let test = synthetic(16, 6);
     let members: Vec<Classifier> = (1..=3).map(|s| mlp_member(s, &data)).collect();
-    let ens = Classifier::ensemble(&members).unwrap();
+    ensemble_matches_mean(&members, &test);
+}
+
+#[test]
+fn an_ensemble_of_members_with_their_own_normalisations_averages_them() {
+    // Trained on different rows, so each member standardises its inputs differently; the
+    // ensemble keeps member 0's normalisation and folds the others' into their first layer.
+    let test = synthetic(16, 6);
+    let members: Vec<Classifier> = (1..=3)
+        .map(|s| mlp_member(s, &synthetic(48 + 8 * s as usize, 10 + s)))
+        .collect();
+    let norms: Vec<_> = members
+        .iter()
+        .map(|m| m.meta().normalization.clone())
+        .collect();
+    assert!(norms[0].is_some() && norms[0] != norms[1] && norms[1] != norms[2]);
+    ensemble_matches_mean(&members, &test);
+}
+
+/// The ensemble of `members`, saved and loaded, predicts the mean of their probabilities on
+/// every row of `test`, on all three prediction paths.
+fn ensemble_matches_mean(members: &[Classifier], test: &Dataset) {
+    let ens = Classifier::ensemble(members).unwrap();
     let ModelConfig::Mlp(m) = ens.model_config() else {
         panic!("not an MLP")
     };
@@ -536,9 +558,9 @@ fn an_ensemble_averages_its_members_probabilities() {
     for (r, row) in test.features().rows().into_iter().enumerate() {
         let x = row.to_vec();
         let mut mean = [0f32; 8];
-        for c in &members {
+        for c in members {
             for (acc, p) in mean.iter_mut().zip(c.predict(&x).unwrap()) {
-                *acc += p / 3.0;
+                *acc += p / members.len() as f32;
             }
         }
         // Members differ, so the mean differs from each member: the average is really taken.
@@ -558,6 +580,14 @@ fn an_ensemble_averages_its_members_probabilities() {
             }
         }
     }
+}
+
+#[test]
+fn an_ensemble_refuses_mismatched_members() {
+    let data = synthetic(64, 5);
+    let test = synthetic(16, 6);
+    let members: Vec<Classifier> = (1..=3).map(|s| mlp_member(s, &data)).collect();
+    let ens = Classifier::ensemble(&members).unwrap();
     // One member is that member; an empty list, a different shape or an ensemble of
     // ensembles is refused.
     let one = Classifier::ensemble(&members[..1]).unwrap();
