@@ -84,7 +84,7 @@ impl ModelChoice {
             ModelChoice::Default => {
                 "The bundled default model: speech statistics + an ensemble of 5 MLPs, 7 \
                  emotions, trained on RAVDESS, EmoDB, ASED and nEMO; on unseen RAVDESS speakers \
-                 UAR 0.59 per clip, 0.67 adapted to the speaker (CC BY-NC-SA 4.0)"
+                 UAR 0.61 per clip, 0.69 adapted to the speaker (CC BY-NC-SA 4.0)"
                     .into()
             }
             ModelChoice::Seed(SeedModel::A) => {
