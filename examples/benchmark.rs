@@ -312,6 +312,15 @@ fn concat(parts: &[Dataset]) -> Result<Dataset> {
     Ok(Dataset::new(x, labels, n_classes)?)
 }
 
+/// Rows of `t` whose speaker is in `speakers`.
+fn rows_of(t: &FeatureTable, speakers: &HashSet<String>) -> Result<Dataset> {
+    Ok(t.dataset(
+        t.items()
+            .iter()
+            .filter(|it| speakers.contains(&it.speaker_key())),
+    )?)
+}
+
 /// Rows of `t` whose speaker is not in `exclude`.
 fn rows_without(t: &FeatureTable, exclude: &HashSet<String>) -> Result<Dataset> {
     Ok(t.dataset(
@@ -368,7 +377,8 @@ fn cv_jobs(
             let test = Arc::new(t.indexed(&split.items, &split.test)?);
             // Member m's validation speakers: the fold's own, or with rotation the test
             // speakers of fold (fold + 1 + m) mod n, so that the members together learn from
-            // every speaker outside the test fold.
+            // every speaker outside the test fold. Either way it trains on every row (main and
+            // `extra` corpora) of the speakers outside its test and validation sets.
             let mut sides: HashMap<Vec<String>, TrainVal> = HashMap::new();
             for member in 0..members {
                 let val_speakers = if recipe.rotate_validation {
@@ -382,20 +392,8 @@ fn cv_jobs(
                 if !sides.contains_key(&group) {
                     let mut exclude = test_speakers.clone();
                     exclude.extend(val_speakers.iter().cloned());
-                    let (main_train, val) = if recipe.rotate_validation {
-                        let val = t.dataset(
-                            t.items()
-                                .iter()
-                                .filter(|it| val_speakers.contains(&it.speaker_key())),
-                        )?;
-                        (rows_without(t, &exclude)?, val)
-                    } else {
-                        (
-                            t.indexed(&split.items, &split.train)?,
-                            t.indexed(&split.items, &split.validation)?,
-                        )
-                    };
-                    let mut train = vec![main_train];
+                    let val = rows_of(t, &val_speakers)?;
+                    let mut train = vec![rows_without(t, &exclude)?];
                     for e in extra {
                         train.push(rows_without(e.get(a), &exclude)?);
                     }
@@ -950,11 +948,12 @@ fn main() -> Result<()> {
                 let clf = ser_models::Classifier::ensemble(&members)?;
                 // With rotating validation no speaker is unseen by every member, so the
                 // ensemble itself has no clean validation set: only the members are scored.
+                let scored = mean_std(&uars);
                 eprintln!(
                     "adapted={a}: ensemble of {}, members' validation UAR {:.3} +- {:.3}",
                     members.len(),
-                    mean_std(&uars).mean,
-                    mean_std(&uars).std,
+                    scored.mean,
+                    scored.std,
                 );
                 let mut meta = clf.meta().clone();
                 meta.speaker_standardized = a;
@@ -1080,13 +1079,7 @@ fn pooled(
         speakers.dedup();
         let val_speakers: HashSet<String> =
             speakers.iter().skip(offset).step_by(10).cloned().collect();
-        val.push(
-            t.dataset(
-                t.items()
-                    .iter()
-                    .filter(|it| val_speakers.contains(&it.speaker_key())),
-            )?,
-        );
+        val.push(rows_of(t, &val_speakers)?);
         train.push(rows_without(t, &val_speakers)?);
         for a in &c.aug {
             train.push(rows_without(a.get(adapted), &val_speakers)?);

@@ -10,7 +10,7 @@ use ser_labels::LabelSet;
 use crate::checkpoint::{self, CheckpointMeta, CONFIG_FILE, WEIGHTS_FILE};
 use crate::config::ModelConfig;
 use crate::error::{ModelError, Result};
-use crate::fast::FastNet;
+use crate::fast::{self, FastNet};
 use crate::model::{network_from_tensors, Network};
 
 /// The study's released Keras weights, converted and embedded in the crate.
@@ -347,21 +347,21 @@ fn renormalize_dense(
     from: &checkpoint::Normalization,
     to: &checkpoint::Normalization,
 ) -> Result<()> {
-    let missing = |name: String| ModelError::Config {
-        field: "members",
-        reason: format!("a member has no tensor {name}"),
-    };
     let (wn, bn) = (format!("{layer}.weight"), format!("{layer}.bias"));
-    let w = tensors.get(&wn).ok_or_else(|| missing(wn.clone()))?;
-    let b = tensors.get(&bn).ok_or_else(|| missing(bn.clone()))?;
-    let (out_dim, in_dim) = w.dims2()?;
-    let w: Vec<f32> = w.flatten_all()?.to_vec1()?;
-    let b: Vec<f32> = b.to_vec1()?;
-    if from.mean.len() != in_dim || to.mean.len() != in_dim || b.len() != out_dim {
+    let (w, b) = (fast::get(tensors, &wn)?, fast::get(tensors, &bn)?);
+    let (in_dim, out_dim) = (from.mean.len(), b.len());
+    if to.mean.len() != in_dim {
         return Err(ModelError::Shape {
-            what: "normalisation length (first layer inputs)",
+            what: "member 0's normalisation length",
             expected: in_dim,
-            actual: from.mean.len().min(to.mean.len()),
+            actual: to.mean.len(),
+        });
+    }
+    if w.len() != out_dim * in_dim {
+        return Err(ModelError::Shape {
+            what: "first dense layer weights, [outputs, normalised inputs]",
+            expected: out_dim * in_dim,
+            actual: w.len(),
         });
     }
     let scale: Vec<f64> = (0..in_dim)

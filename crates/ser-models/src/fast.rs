@@ -82,7 +82,8 @@ pub(crate) enum FastNet {
     Ensemble(Vec<Net>),
 }
 
-fn get(t: &HashMap<String, Tensor>, name: &str) -> Result<Vec<f32>> {
+/// The values of tensor `name`, flattened, as `f32`.
+pub(crate) fn get(t: &HashMap<String, Tensor>, name: &str) -> Result<Vec<f32>> {
     let x = t.get(name).ok_or_else(|| ModelError::MissingTensor {
         name: name.into(),
         expected: vec![],
